@@ -1,0 +1,32 @@
+# skiff: `make run` sets up what is missing and serves the API on 127.0.0.1:4620;
+# `make test` does the same set-up, then lint, type checks and every test.
+PY := .venv/bin/python
+export SKIFF_DATA_DIR ?= $(HOME)/.skiff
+
+.PHONY: setup run test lint typecheck unit api bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	@$(PY) -m skiff server
+
+lint: setup
+	@echo "==> ruff"
+	@.venv/bin/ruff check skiff tests bench
+	@.venv/bin/ruff format --check skiff tests bench
+
+typecheck: setup
+	@echo "==> mypy (strict on skiff/)"
+	@.venv/bin/mypy
+
+test: setup lint typecheck
+	@echo "==> pytest"
+	@.venv/bin/pytest -q -p no:cacheprovider
+
+bench: setup
+	@.venv/bin/pip install -q -e '.[bench]'
+	@$(PY) bench/bench_api.py
+
+clean:
+	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what skiff needs on a Debian machine and starts dockerd if it is not running.
+# Safe to run again: every step checks first and skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+SYSTEM_PACKAGES=(docker.io haproxy docker-registry busybox-static debootstrap iproute2 iptables)
+
+missing=()
+for pkg in "${SYSTEM_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "Installing system packages: ${missing[*]} (this takes a minute or two)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q -o Dpkg::Progress-Fancy=0
+  apt-get install -y -q --no-install-recommends -o Dpkg::Progress-Fancy=0 "${missing[@]}"
+  # The distribution starts a registry service we do not use; skiff runs its own.
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
+else
+  say "System packages present"
+fi
+
+# dockerd: start it detached in its own session, so stopping skiff never stops Docker.
+if ! docker info >/dev/null 2>&1; then
+  say "Starting dockerd"
+  mkdir -p /var/log
+  setsid nohup dockerd >/var/log/skiff-dockerd.log 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/skiff-dockerd.log" >&2; exit 1; }
+else
+  say "Docker engine running"
+fi
+
+# Python environment with skiff and its development tools.
+STAMP=.venv/.installed
+want="$(cat pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -x .venv/bin/python ]; then
+  say "Creating .venv"
+  python3 -m venv .venv
+fi
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
+  say "Installing skiff and its tools into .venv (pip shows progress)"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install --progress-bar on -e '.[dev]'
+  echo "$want" > "$STAMP"
+else
+  say "Python environment up to date"
+fi

@@ -1,0 +1,18 @@
+"""The request context handed to every provider method."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class RequestContext:
+    """Who asked what: the resolved service, operation, region and account of one request."""
+
+    request_id: str
+    service: str
+    operation: str
+    region: str
+    account_id: str
+    access_key_id: str | None = None
+    protocol: str = "json"

@@ -1,0 +1,185 @@
+"""The gateway: one aiohttp handler for every service on one port.
+
+It turns the aiohttp request into an `HttpRequest`, routes it, lets the protocol parse it,
+validates the input against the model, calls the provider and serializes the result or error.
+No input reaches the client as a traceback: unexpected faults are logged with their request id
+and answered with a 500 `ServerException`/`InternalFailure`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from xml.sax.saxutils import escape
+
+from aiohttp import web
+from botocore.model import OperationModel
+
+from skiff.api.context import RequestContext
+from skiff.api.errors import (
+    AwsError,
+    InternalFailure,
+    InvalidActionError,
+    MissingActionError,
+    NotImplementedOperationError,
+    RequestTooLargeError,
+    UnknownOperationError,
+)
+from skiff.api.http import HttpRequest, HttpResponse
+from skiff.api.protocols.base import WireProtocol
+from skiff.api.provider import Provider
+from skiff.api.routing import PROTOCOLS, route
+from skiff.api.specs import ServiceSpec
+from skiff.api.validate import validate_input
+
+log = logging.getLogger("skiff.api")
+
+NOOP_PATH = "/_skiff/noop"
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
+
+class Gateway:
+    """Dispatches requests to providers; knows the account and default region."""
+
+    def __init__(self, providers: Mapping[str, Provider], account_id: str, default_region: str) -> None:
+        self.providers = dict(providers)
+        self.account_id = account_id
+        self.default_region = default_region
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        request_id = str(uuid.uuid4())
+        if request.path == NOOP_PATH:
+            return web.Response(
+                body=b"{}",
+                headers={"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": request_id},
+            )
+        started = time.perf_counter()
+        try:
+            body = await request.read()
+            too_large = False
+        except web.HTTPRequestEntityTooLarge:
+            body, too_large = b"", True
+        http_request = HttpRequest(
+            method=request.method,
+            path=request.raw_path.split("?", 1)[0],
+            query_string=request.query_string,
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=body,
+        )
+        reply = await self.dispatch(http_request, request_id, too_large=too_large)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s -> %d in %.1f ms",
+                request.method,
+                request.path,
+                reply.status,
+                (time.perf_counter() - started) * 1000,
+            )
+        return web.Response(status=reply.status, body=reply.body, headers=reply.headers)
+
+    async def dispatch(
+        self, request: HttpRequest, request_id: str, *, too_large: bool = False
+    ) -> HttpResponse:
+        try:
+            found = route(request)
+        except AwsError as error:
+            return _generic_error(error, request, request_id)
+        except Exception:
+            log.exception("routing failed (request %s)", request_id)
+            return _generic_error(InternalFailure("Internal failure."), request, request_id)
+        if found is None:
+            return _generic_error(
+                InvalidActionError("The request does not name an operation skiff knows."), request, request_id
+            )
+        spec, protocol = found.spec, found.protocol
+        operation: OperationModel | None = None
+        try:
+            if too_large:
+                raise RequestTooLargeError(f"Request body is larger than {MAX_BODY_BYTES} bytes.")
+            operation = self._operation(spec, protocol, found.operation)
+            scope = found.scope
+            ctx = RequestContext(
+                request_id=request_id,
+                service=spec.name,
+                operation=operation.name,
+                region=scope.region if scope else self.default_region,
+                account_id=self.account_id,
+                access_key_id=scope.access_key_id if scope else None,
+                protocol=protocol.name,
+            )
+            params = protocol.parse_request(request, operation)
+            code = "ValidationError" if protocol.name in ("query", "ec2") else "ValidationException"
+            validate_input(operation.input_shape, params, code=code)
+            result = await self._call(spec, ctx, params)
+            return protocol.serialize_result(operation, result, request_id)
+        except AwsError as error:
+            return self._error(protocol, spec, operation, error, request_id)
+        except Exception:
+            log.exception("unexpected fault in %s.%s (request %s)", spec.name, found.operation, request_id)
+            return self._error(protocol, spec, operation, _internal(spec, request_id), request_id)
+
+    def _operation(self, spec: ServiceSpec, protocol: WireProtocol, name: str | None) -> OperationModel:
+        if name is None:
+            if protocol.name in ("query", "ec2"):
+                raise MissingActionError("The request must contain the parameter Action.")
+            raise UnknownOperationError("The request does not name an operation.")
+        operation = spec.operation(name)
+        if operation is None:
+            if protocol.name in ("query", "ec2"):
+                raise InvalidActionError(f"The action {name} is not valid for this web service.")
+            raise UnknownOperationError(f"Unknown operation {name}.")
+        return operation
+
+    async def _call(self, spec: ServiceSpec, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        provider = self.providers.get(spec.name)
+        handler = provider.handler(ctx.operation) if provider else None
+        if handler is None:
+            raise NotImplementedOperationError(f"skiff does not implement {spec.name} {ctx.operation} yet.")
+        result = handler(ctx, params)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    @staticmethod
+    def _error(
+        protocol: WireProtocol,
+        spec: ServiceSpec,
+        operation: OperationModel | None,
+        error: AwsError,
+        request_id: str,
+    ) -> HttpResponse:
+        try:
+            return protocol.serialize_error(error, spec, operation, request_id)
+        except Exception:
+            log.exception("could not serialize error %r (request %s)", error, request_id)
+            return PROTOCOLS["json"].serialize_error(_internal(spec, request_id), spec, None, request_id)
+
+
+def _internal(spec: ServiceSpec, request_id: str) -> AwsError:
+    code = "ServerException" if "ServerException" in spec.errors else "InternalFailure"
+    return InternalFailure(f"An internal error occurred (request id {request_id}).", code=code)
+
+
+def _generic_error(error: AwsError, request: HttpRequest, request_id: str) -> HttpResponse:
+    """An error before any service is known: JSON when the client spoke JSON, else query XML."""
+    if request.header("x-amz-target") or "json" in request.header("content-type"):
+        body = json.dumps({"__type": error.code, "message": error.message}).encode()
+        return HttpResponse(
+            error.status,
+            {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": request_id},
+            body,
+        )
+    fault = "Sender" if error.sender_fault else "Receiver"
+    xml = (
+        "<ErrorResponse><Error>"
+        f"<Type>{fault}</Type><Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>"
+        f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+    )
+    return HttpResponse(
+        error.status, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}, xml.encode()
+    )

@@ -1,0 +1,51 @@
+"""The `skiff` command line: `skiff server` runs the endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from skiff import __version__
+from skiff.config import Config
+from skiff.server import serve
+
+app = typer.Typer(help="skiff: a self-hosted, AWS-compatible Fargate.", no_args_is_help=True)
+console = Console()
+
+
+def _announce(config: Config) -> None:
+    console.print(f"[bold green]skiff {__version__}[/] is serving AWS APIs on [bold]{config.endpoint}[/]")
+    console.print(
+        f"state: {config.data_dir}   account: {config.account_id}   region: {config.default_region}"
+    )
+    console.print("Point the aws CLI or an SDK at it:")
+    console.print(f"  [bold]export AWS_ENDPOINT_URL={config.endpoint}[/]")
+    console.print("  aws ecs list-clusters")
+
+
+@app.command()
+def server(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (SKIFF_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (SKIFF_PORT).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="State directory (SKIFF_DATA_DIR).")] = None,
+    log_level: Annotated[str, typer.Option(help="Log level.")] = "INFO",
+) -> None:
+    """Run the skiff server in the foreground."""
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = Config.from_env(host=host, port=port, data_dir=data_dir)
+    asyncio.run(serve(config, on_ready=_announce))
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    console.print(__version__)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,40 @@
+"""Server settings, read from the environment with defaults that work out of the box."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_ACCOUNT_ID = "000000000000"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_PORT = 4620
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data_dir: Path = field(default_factory=lambda: Path("~/.skiff").expanduser())
+    account_id: str = DEFAULT_ACCOUNT_ID
+    default_region: str = DEFAULT_REGION
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Config:
+        values: dict[str, object] = {
+            "host": os.environ.get("SKIFF_HOST", cls.host),
+            "port": int(os.environ.get("SKIFF_PORT", str(DEFAULT_PORT))),
+            "data_dir": Path(os.environ.get("SKIFF_DATA_DIR", "~/.skiff")).expanduser(),
+            "account_id": os.environ.get("SKIFF_ACCOUNT_ID", DEFAULT_ACCOUNT_ID),
+            "default_region": os.environ.get("SKIFF_DEFAULT_REGION", DEFAULT_REGION),
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "skiff.db"

@@ -1,0 +1,56 @@
+"""Assembles the skiff server: store, providers, gateway, and the aiohttp application."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+
+from aiohttp import web
+
+from skiff.api.gateway import MAX_BODY_BYTES, Gateway
+from skiff.api.provider import Provider
+from skiff.config import Config
+from skiff.services.ecs.provider import EcsProvider
+from skiff.store import SqliteStore, Store
+
+log = logging.getLogger("skiff")
+
+
+def build_providers(store: Store) -> dict[str, Provider]:
+    providers: list[Provider] = [EcsProvider(store)]
+    return {p.service: p for p in providers}
+
+
+def build_app(config: Config, store: Store | None = None) -> web.Application:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    store = store or SqliteStore(config.database_path)
+    gateway = Gateway(build_providers(store), config.account_id, config.default_region)
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    app.router.add_route("*", "/{tail:.*}", gateway.handle)
+
+    async def close_store(_: web.Application) -> None:
+        store.close()
+
+    app.on_cleanup.append(close_store)
+    return app
+
+
+async def serve(config: Config, on_ready: Callable[[Config], None] | None = None) -> None:
+    """Run until SIGINT/SIGTERM."""
+    app = build_app(config)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
+    await site.start()
+    if on_ready is not None:
+        on_ready(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

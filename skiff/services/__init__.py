@@ -1,0 +1,1 @@
+"""One package per AWS API: thin providers over typed backends."""

@@ -1,0 +1,1 @@
+"""Amazon ECS: clusters, task definitions, account settings and tags (tasks and services follow)."""

@@ -1,0 +1,146 @@
+"""Shared fixtures: a real skiff server in a subprocess, boto3 clients and the aws CLI."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config as BotoConfig
+
+REPO = Path(__file__).resolve().parent.parent
+AWS_CLI = str(Path(sys.executable).with_name("aws"))
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "skiff-test-secret"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class SkiffServer:
+    """A skiff server process started for tests."""
+
+    endpoint: str
+    port: int
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process.poll() is None:
+            if kill:
+                self.process.kill()
+            else:
+                self.process.terminate()
+            self.process.wait(timeout=15)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(data_dir: Path, port: int | None = None) -> SkiffServer:
+    port = port or free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / f"server-{port}.log"
+    env = {**os.environ, "SKIFF_DATA_DIR": str(data_dir), "SKIFF_PORT": str(port)}
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "skiff", "server", "--log-level", "INFO"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+        )
+    server = SkiffServer(f"http://127.0.0.1:{port}", port, data_dir, process, log_path)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"skiff server exited:\n{server.log()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return server
+        except OSError:
+            time.sleep(0.05)
+    server.stop(kill=True)
+    raise RuntimeError(f"skiff server did not start:\n{server.log()}")
+
+
+@pytest.fixture(scope="session")
+def skiff_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SkiffServer]:
+    server = start_server(tmp_path_factory.mktemp("skiff-data"))
+    yield server
+    server.stop()
+    log = server.log()
+    assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
+
+
+@pytest.fixture(scope="session")
+def endpoint(request: pytest.FixtureRequest) -> str:
+    """The server under test: SKIFF_TEST_ENDPOINT if set (a running server), else one of our own."""
+    external = os.environ.get("SKIFF_TEST_ENDPOINT")
+    if external:
+        return external.rstrip("/")
+    server: SkiffServer = request.getfixturevalue("skiff_server")
+    return server.endpoint
+
+
+@pytest.fixture(scope="session")
+def client_factory(endpoint: str) -> Callable[..., Any]:
+    def make(service: str, region: str = "us-east-1", **config: Any) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            config=BotoConfig(retries={"max_attempts": 1}, **config),
+        )
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def ecs(client_factory: Callable[..., Any]) -> Any:
+    return client_factory("ecs")
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(scope="session")
+def aws(endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., CliResult]:
+    """Run the real aws CLI (v1) against the test server: aws("ecs", "list-clusters")."""
+    home = tmp_path_factory.mktemp("aws-home")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        **CREDENTIALS,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "HOME": str(home),
+    }
+
+    def run(*args: str, check: bool = True) -> CliResult:
+        proc = subprocess.run([AWS_CLI, *args], env=env, capture_output=True, text=True, timeout=120)
+        result = CliResult(proc.returncode, proc.stdout, proc.stderr)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"aws {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
+        return result
+
+    return run
