@@ -158,7 +158,8 @@ def test_ec2_definition_needs_container_memory(ecs: Any) -> None:
     )
     assert code == "ClientException"
     assert message == (
-        "Invalid setting for container 'a'. At least one of 'memory' or 'memoryReservation' must be specified."
+        "Invalid setting for container 'a'. "
+        "At least one of 'memory' or 'memoryReservation' must be specified."
     )
 
 
