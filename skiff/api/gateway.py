@@ -28,6 +28,7 @@ from skiff.api.errors import (
     MissingActionError,
     NotImplementedOperationError,
     RequestTooLargeError,
+    SerializationError,
     UnknownOperationError,
 )
 from skiff.api.http import HttpRequest, HttpResponse
@@ -119,6 +120,9 @@ class Gateway:
             return protocol.serialize_result(operation, result, request_id)
         except AwsError as error:
             return self._error(protocol, spec, operation, error, request_id)
+        except RecursionError:
+            too_deep = SerializationError("The request is nested too deeply.")
+            return self._error(protocol, spec, operation, too_deep, request_id)
         except Exception:
             log.exception("unexpected fault in %s.%s (request %s)", spec.name, found.operation, request_id)
             return self._error(protocol, spec, operation, _internal(spec, request_id), request_id)

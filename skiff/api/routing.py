@@ -13,14 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from skiff.api.protocols.cbor_protocol import CborProtocol
-from skiff.api.protocols.rest_xml_protocol import RestXmlProtocol
-
 from skiff.api.http import HttpRequest
 from skiff.api.protocols.base import WireProtocol
+from skiff.api.protocols.cbor_protocol import CborProtocol
 from skiff.api.protocols.ec2_protocol import Ec2Protocol
 from skiff.api.protocols.json_protocol import JsonProtocol
 from skiff.api.protocols.query_protocol import QueryProtocol
+from skiff.api.protocols.rest_xml_protocol import RestXmlProtocol
 from skiff.api.sigv4 import CredentialScope, credential_scope
 from skiff.api.specs import ServiceSpec, spec_index
 

@@ -133,6 +133,8 @@ class JsonProtocol(WireProtocol):
                 data = json.loads(body)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise SerializationError("The request body is not valid JSON.") from exc
+            except RecursionError as exc:
+                raise SerializationError("The request body is nested too deeply.") from exc
         if not isinstance(data, dict):
             raise SerializationError("The request body must be a JSON object.")
         if shape is None:
