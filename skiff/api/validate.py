@@ -33,7 +33,10 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
 def _quote(value: Any) -> str:
     if value is None:
         return "null"
-    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, list):
+        text = "[" + ", ".join(str(item) for item in value) + "]"  # as Java prints a list
+    else:
+        text = value if isinstance(value, str) else str(value)
     if len(text) > 100:
         text = text[:100] + "..."
     return f"'{text}'"

@@ -32,6 +32,7 @@ TASK_DEFINITIONS = "task_definitions"
 _FAMILY = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
 _CONTAINER_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
 MAX_CONTAINERS = 10
+MAX_DELETE = 10
 DEPENDENCY_ON_ESSENTIAL = (
     "A dependency container with SUCCESS or COMPLETE condition cannot be an essential container"
 )
@@ -187,6 +188,8 @@ class TaskDefinitionBackend:
         return doc
 
     def delete(self, scope: Scope, identifiers: list[str]) -> tuple[list[Document], list[Document]]:
+        if not 1 <= len(identifiers) <= MAX_DELETE:
+            raise invalid_parameter(f"You can specify between 1 and {MAX_DELETE} task definitions.")
         deleted: list[Document] = []
         failures: list[Document] = []
         for identifier in identifiers:
