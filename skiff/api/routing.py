@@ -66,6 +66,8 @@ def _query_actions() -> dict[str, ServiceSpec | None]:
 def _protocol_for_signed(spec: ServiceSpec, request: HttpRequest) -> WireProtocol:
     if request.header("x-amz-target") and "json" in spec.protocols:
         return PROTOCOLS["json"]
+    if "query" in spec.protocols and _form_action(request) is not None:
+        return PROTOCOLS["query"]
     for name in spec.protocols:
         if name in PROTOCOLS and name != CBOR:
             return PROTOCOLS[name]
