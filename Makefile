@@ -25,8 +25,9 @@ test: setup lint typecheck
 	@.venv/bin/pytest -q -p no:cacheprovider
 
 bench: setup
-	@.venv/bin/pip install -q -e '.[bench]'
-	@$(PY) bench/bench_api.py
+	@test -x .bench-venv/bin/python || python3 -m venv .bench-venv
+	@.bench-venv/bin/pip install -q 'moto[server]' ministack
+	@$(PY) bench/bench_api.py --peer-python .bench-venv/bin/python
 
 clean:
 	rm -rf .venv .mypy_cache .ruff_cache .pytest_cache
