@@ -116,7 +116,10 @@ def route(request: HttpRequest) -> Route | None:
         spec = index.by_signing_name.get(scope.service)
         if spec is not None:
             proto = _protocol_for_signed(spec, request)
-            return Route(spec, proto, proto.operation_name(request, spec), scope)
+            name = proto.operation_name(request, spec)
+            if target and spec.target_prefix and not target.startswith(spec.target_prefix + "."):
+                name = None  # a target naming another service's API is no operation of this one
+            return Route(spec, proto, name, scope)
 
     action = _form_action(request)
     if action is not None:

@@ -90,7 +90,7 @@ def load_spec(name: str) -> ServiceSpec:
         if not shape.get("exception"):
             continue
         trait = shape.get("error", {})
-        status = int(trait.get("httpStatusCode", 400))
+        status = int(trait.get("httpStatusCode", 500 if shape.get("fault") else 400))
         errors[shape_name] = ErrorInfo(
             code=str(trait.get("code", shape_name)),
             status=status,

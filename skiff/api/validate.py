@@ -74,16 +74,20 @@ def _check(shape: Shape, value: Any, where: str, report: _Report, depth: int) ->
             return
         _check_size(len(value), meta, value, where, report, "length")
         for index, item in enumerate(value):
+            path = f"{where}.{index + 1}.member"
             if item is None:
+                report.add(None, path, "Member must not be null")
                 continue
-            _check(shape.member, item, f"{where}.{index + 1}.member", report, depth + 1)
+            _check(shape.member, item, path, report, depth + 1)
     elif kind == "map":
         if not isinstance(value, dict):
             return
         _check_size(len(value), meta, value, where, report, "length")
         for key, item in value.items():
             _check(shape.key, key, f"{where}.key", report, depth + 1)
-            if item is not None:
+            if item is None:
+                report.add(None, f"{where}.{key}", "Member must not be null")
+            else:
                 _check(shape.value, item, f"{where}.{key}", report, depth + 1)
     elif kind == "string":
         if not isinstance(value, str):

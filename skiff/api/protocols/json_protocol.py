@@ -50,6 +50,15 @@ def _is_kind(value: Any, allowed: tuple[type, ...], kind: str) -> bool:
     return isinstance(value, allowed)
 
 
+def _text(value: str, where: str) -> str:
+    """Strings must be real Unicode: a lone surrogate (from a `\\ud800` escape) is refused."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise SerializationError(f"Invalid UTF-8 text at '{where}'.") from exc
+    return value
+
+
 def read_json_value(shape: Shape, value: Any, where: str) -> Any:
     """Check the JSON type of `value` against `shape` and convert blobs/timestamps."""
     if value is None:
@@ -67,6 +76,8 @@ def read_json_value(shape: Shape, value: Any, where: str) -> Any:
     if not _is_kind(value, allowed, kind):
         found = type(value).__name__
         raise SerializationError(f"Expected {_KIND_WORDS[kind]} at '{where}' but found {found} value.")
+    if kind == "string":
+        return _text(value, where)
     if kind in ("float", "double"):
         return float(value)
     if kind == "structure":
@@ -81,9 +92,7 @@ def read_json_value(shape: Shape, value: Any, where: str) -> Any:
         ]
     if kind == "map":
         return {
-            str(read_json_value(shape.key, k, f"{where}.key")): read_json_value(
-                shape.value, v, f"{where}.{k}"
-            )
+            _text(k, f"{where}.key"): read_json_value(shape.value, v, f"{where}.{k}")
             for k, v in value.items()
         }
     return value
@@ -130,7 +139,7 @@ class JsonProtocol(WireProtocol):
             data: Any = {}
         else:
             try:
-                data = json.loads(body)
+                data = json.loads(body.decode("utf-8"))
             except (ValueError, UnicodeDecodeError) as exc:
                 raise SerializationError("The request body is not valid JSON.") from exc
             except RecursionError as exc:

@@ -25,6 +25,7 @@ from skiff.services.scope import Scope
 from skiff.store.base import Document, Store
 
 CLUSTERS = "clusters"
+CONTAINER_INSIGHTS = ("enabled", "disabled", "enhanced")
 _NAME = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
 INCLUDE_FIELDS = {
     "SETTINGS": ("settings",),
@@ -55,6 +56,9 @@ class ClusterBackend:
         if existing is not None and existing["status"] == "ACTIVE":
             return self.view(scope, existing, include_all=True)
         settings = params.get("settings") or [{"name": "containerInsights", "value": "disabled"}]
+        for setting in settings:
+            if setting.get("value") not in CONTAINER_INSIGHTS:
+                raise invalid_parameter("Invalid setting 'value'")
         doc: Document = {
             "clusterArn": arn,
             "clusterName": name,
