@@ -42,7 +42,7 @@ def values_for(shape: Shape, depth: int = 0, *, respect_limits: bool = True) -> 
             if shape.metadata.get("union") and shape.members:
                 # A union needs exactly one member set, even where recursion stops.
                 name, member = next(iter(shape.members.items()))
-                empty = {"structure": {}, "list": [], "map": {}}
+                empty: dict[str, Any] = {"structure": {}, "list": [], "map": {}}
                 if member.type_name in empty:
                     return st.just({name: empty[member.type_name]})
                 return st.fixed_dictionaries({name: values_for(member, depth, respect_limits=respect_limits)})
