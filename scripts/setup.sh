@@ -37,6 +37,9 @@ else
   say "Docker engine running"
 fi
 
+# Images tasks and tests use, built offline from Debian's busybox-static (about a second).
+bash scripts/build-images.sh busybox
+
 # Python environment with skiff and its development tools.
 STAMP=.venv/.installed
 want="$(cat pyproject.toml | sha256sum | cut -c1-16)"

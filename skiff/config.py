@@ -18,6 +18,7 @@ class Config:
     data_dir: Path = field(default_factory=lambda: Path("~/.skiff").expanduser())
     account_id: str = DEFAULT_ACCOUNT_ID
     default_region: str = DEFAULT_REGION
+    task_cleanup_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
@@ -27,6 +28,7 @@ class Config:
             "data_dir": Path(os.environ.get("SKIFF_DATA_DIR", "~/.skiff")).expanduser(),
             "account_id": os.environ.get("SKIFF_ACCOUNT_ID", DEFAULT_ACCOUNT_ID),
             "default_region": os.environ.get("SKIFF_DEFAULT_REGION", DEFAULT_REGION),
+            "task_cleanup_seconds": float(os.environ.get("SKIFF_TASK_CLEANUP_SECONDS", "60")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from skiff.agent.engine import Agent
 from skiff.api.gateway import MAX_BODY_BYTES, Gateway
 from skiff.api.provider import Provider
 from skiff.config import Config
@@ -23,17 +24,35 @@ def build_providers(store: Store) -> dict[str, Provider]:
     return {p.service: p for p in providers}
 
 
+def connect_agent(providers: dict[str, Provider], agent: Agent) -> None:
+    """The ECS task backend launches through the agent and finds subnets through EC2."""
+    ecs = providers["ecs"]
+    assert isinstance(ecs, EcsProvider)
+    ecs.tasks.launcher = agent
+    ec2 = providers.get("ec2")
+    if ec2 is not None:
+        ecs.tasks.subnets = ec2  # type: ignore[assignment]
+
+
 def build_app(config: Config, store: Store | None = None) -> web.Application:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = store or SqliteStore(config.database_path)
-    gateway = Gateway(build_providers(store), config.account_id, config.default_region)
+    providers = build_providers(store)
+    agent = Agent(store, cleanup_seconds=config.task_cleanup_seconds)
+    connect_agent(providers, agent)
+    gateway = Gateway(providers, config.account_id, config.default_region)
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_route("*", "/{tail:.*}", gateway.handle)
 
-    async def close_store(_: web.Application) -> None:
+    async def start_agent(_: web.Application) -> None:
+        await agent.start()
+
+    async def stop_agent(_: web.Application) -> None:
+        await agent.stop()
         store.close()
 
-    app.on_cleanup.append(close_store)
+    app.on_startup.append(start_agent)
+    app.on_cleanup.append(stop_agent)
     return app
 
 

@@ -11,6 +11,7 @@ from skiff.services.ecs.clusters import ClusterBackend
 from skiff.services.ecs.exceptions import invalid_parameter
 from skiff.services.ecs.tags import TagBackend
 from skiff.services.ecs.task_definitions import TaskDefinitionBackend
+from skiff.services.ecs.tasks import TaskBackend
 from skiff.services.scope import Scope
 from skiff.store.base import Store
 
@@ -34,6 +35,7 @@ class EcsProvider(Provider):
         self.clusters = ClusterBackend(store, self.tags)
         self.task_definitions = TaskDefinitionBackend(store, self.tags)
         self.account_settings = AccountSettingsBackend(store)
+        self.tasks = TaskBackend(store, self.clusters, self.task_definitions, self.tags)
 
     # -- clusters -----------------------------------------------------------------------------
     def create_cluster(self, ctx: RequestContext, params: Params) -> Params:
@@ -101,6 +103,29 @@ class EcsProvider(Provider):
     def delete_task_definitions(self, ctx: RequestContext, params: Params) -> Params:
         deleted, failures = self.task_definitions.delete(Scope.of(ctx), params["taskDefinitions"])
         return {"taskDefinitions": deleted, "failures": failures}
+
+    # -- tasks --------------------------------------------------------------------------------
+    def run_task(self, ctx: RequestContext, params: Params) -> Params:
+        tasks, failures = self.tasks.run(Scope.of(ctx), params)
+        return {"tasks": tasks, "failures": failures}
+
+    def stop_task(self, ctx: RequestContext, params: Params) -> Params:
+        return {
+            "task": self.tasks.stop(
+                Scope.of(ctx), params.get("cluster"), params["task"], params.get("reason")
+            )
+        }
+
+    def describe_tasks(self, ctx: RequestContext, params: Params) -> Params:
+        tasks, failures = self.tasks.describe(
+            Scope.of(ctx), params.get("cluster"), params["tasks"], params.get("include")
+        )
+        return {"tasks": tasks, "failures": failures}
+
+    def list_tasks(self, ctx: RequestContext, params: Params) -> Params:
+        _max_results(params, 100, 100)
+        arns, token = self.tasks.list_arns(Scope.of(ctx), params)
+        return {"taskArns": arns, "nextToken": token}
 
     # -- tags ---------------------------------------------------------------------------------
     def tag_resource(self, ctx: RequestContext, params: Params) -> Params:

@@ -36,6 +36,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             principal TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL);
         """,
     ),
+    Migration(
+        2,
+        "ECS tasks",
+        """
+        CREATE TABLE tasks (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, cluster TEXT NOT NULL,
+            family TEXT NOT NULL, last_status TEXT NOT NULL, desired_status TEXT NOT NULL,
+            started_by TEXT NOT NULL, grp TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX tasks_by_cluster ON tasks (cluster, desired_status);
+        CREATE INDEX tasks_by_status ON tasks (last_status);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,1 @@
+"""The agent: runs tasks as Docker containers."""

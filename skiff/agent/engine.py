@@ -1,0 +1,219 @@
+"""The agent: owns the task runners, pumps Docker events to them, reconciles after a restart.
+
+Restart is the normal path. On start the agent loads every task that is not STOPPED, lists the
+containers it labelled, adopts the running ones (no restart, no duplicate), relaunches tasks
+whose launch was cut short, and removes what no task owns. Containers of stopped tasks are
+removed after a grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+from typing import Any
+
+from skiff.agent.cgroups import TaskCgroups
+from skiff.agent.docker import DockerClient, DockerError
+from skiff.agent.labels import MANAGED, POOL, ROLE, TASK_ARN
+from skiff.agent.runner import AgentEnv, TaskRunner
+from skiff.net.bridges import SubnetBridges
+from skiff.net.pause import PausePool
+from skiff.services.ecs.task_model import INTERNAL
+from skiff.services.ecs.tasks import ACTIVE_STATES, TASKS, save_task
+from skiff.store.base import Document, Store
+
+log = logging.getLogger("skiff.agent")
+
+UNFINISHED_LAUNCH = ("PROVISIONING", "PENDING", "ACTIVATING")
+NO_ENGINE = "ResourceInitializationError: the Docker engine is not reachable"
+
+
+def injected_env(task: Document, container: str) -> dict[str, str]:
+    region = task[INTERNAL]["region"]
+    return {"AWS_EXECUTION_ENV": "AWS_ECS_FARGATE", "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+
+
+class Agent:
+    def __init__(
+        self, store: Store, docker: DockerClient | None = None, cleanup_seconds: float = 60.0
+    ) -> None:
+        self.store = store
+        self.docker = docker or DockerClient()
+        self.cleanup_seconds = cleanup_seconds
+        self.runners: dict[str, TaskRunner] = {}
+        self.available = False
+        self.pause_pool = PausePool(self.docker, SubnetBridges(self.docker))
+        self.env = AgentEnv(
+            docker=self.docker,
+            pause_pool=self.pause_pool,
+            cgroups=TaskCgroups(),
+            store=store,
+            injected_env=injected_env,
+            on_stopped=self._stopped,
+        )
+        self._cleanup_due: dict[str, float] = {}
+        self._background: list[asyncio.Task[None]] = []
+
+    # -- life of the agent ------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.available = await self.docker.ping()
+        if not self.available:
+            log.warning("no Docker engine reachable: tasks will fail to start until one is")
+        loop = asyncio.get_running_loop()
+        self._background.append(loop.create_task(self._pump_events(), name="docker-events"))
+        if self.available:
+            await self.reconcile()
+        self._background.append(loop.create_task(self._janitor(), name="task-cleanup"))
+
+    async def stop(self) -> None:
+        """Stop supervising; running tasks keep running and are adopted on the next start."""
+        for task in self._background:
+            task.cancel()
+        runners = [r.task for r in self.runners.values() if r.task is not None]
+        for task in runners:
+            task.cancel()
+        for task in [*self._background, *runners]:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(DockerError):
+            await self.pause_pool.drain()
+        await self.docker.close()
+
+    # -- TaskLauncher -----------------------------------------------------------------------------
+    def launch(self, task: Document) -> None:
+        runner = TaskRunner(task, self.env)
+        self.runners[runner.arn] = runner
+        if not self.available:
+            runner.request_stop("TaskFailedToStart", NO_ENGINE)
+        runner.start()
+
+    def request_stop(self, task_arn: str, stop_code: str, reason: str) -> Document | None:
+        runner = self.runners.get(task_arn)
+        if runner is None:
+            return None
+        runner.request_stop(stop_code, reason)
+        return runner.doc
+
+    def _stopped(self, runner: TaskRunner) -> None:
+        self.runners.pop(runner.arn, None)
+        self._cleanup_due[runner.arn] = time.monotonic() + self.cleanup_seconds
+
+    # -- Docker events ----------------------------------------------------------------------------
+    async def _pump_events(self) -> None:
+        while True:
+            try:
+                async for event in self.docker.events({MANAGED: None}):
+                    arn = event.get("Actor", {}).get("Attributes", {}).get(TASK_ARN)
+                    runner = self.runners.get(arn) if arn else None
+                    if runner is not None:
+                        runner.on_event(event)
+            except DockerError as exc:
+                log.debug("docker events interrupted: %s", exc)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("docker event pump failed")
+            await asyncio.sleep(1.0)
+            self.available = await self.docker.ping()
+            for runner in list(self.runners.values()):  # catch up with what was missed
+                for name in runner.states:
+                    await runner.refresh_container(name)
+
+    # -- restart ----------------------------------------------------------------------------------
+    async def reconcile(self) -> None:
+        containers = await self.docker.list_containers({MANAGED: None})
+        by_task: dict[str, list[dict[str, Any]]] = {}
+        for container in containers:
+            arn = container.get("Labels", {}).get(TASK_ARN)
+            if arn:
+                by_task.setdefault(arn, []).append(container)
+        owned_pauses: set[str] = set()
+        for doc in self.store.find(TASKS, {"last_status": ACTIVE_STATES}):
+            arn = doc["taskArn"]
+            pause_id = doc[INTERNAL].get("pause_id")
+            if doc["lastStatus"] in UNFINISHED_LAUNCH and doc["desiredStatus"] == "RUNNING":
+                await self._remove_all(by_task.get(arn, []), pause_id)
+                self._reset_launch(doc)
+                runner = TaskRunner(doc, self.env)
+                self.runners[arn] = runner
+                runner.start()
+                continue
+            if pause_id:
+                owned_pauses.add(pause_id)
+            runner = TaskRunner(doc, self.env)
+            self.runners[arn] = runner
+            runner.start(adopt=True)
+        live = set(self.runners)
+        for container in containers:
+            labels = container.get("Labels", {})
+            arn = labels.get(TASK_ARN)
+            if labels.get(ROLE) == "pause":
+                if container["Id"] not in owned_pauses and container["Id"] not in self._idle_pauses():
+                    await self._remove(container["Id"])
+            elif arn and arn not in live:
+                self._cleanup_due.setdefault(arn, self._due_for(arn))
+
+    def _idle_pauses(self) -> set[str]:
+        return {h.container_id for handles in self.pause_pool._idle.values() for h in handles}
+
+    def _due_for(self, arn: str) -> float:
+        doc = self.store.get(TASKS, arn)
+        stopped_at = doc.get("stoppedAt") if doc else None
+        if not isinstance(stopped_at, dt.datetime):
+            return time.monotonic()
+        age = (dt.datetime.now(dt.UTC) - stopped_at).total_seconds()
+        return time.monotonic() + max(0.0, self.cleanup_seconds - age)
+
+    @staticmethod
+    def _reset_launch(doc: Document) -> None:
+        """Forget a launch that was cut short so that it can run again from the start."""
+        internal = doc[INTERNAL]
+        for key in ("pause_id", "eni", "cgroup", "volumes"):
+            internal.pop(key, None)
+        for container in doc["containers"]:
+            for key in ("runtimeId", "exitCode", "reason"):
+                container.pop(key, None)
+            container["lastStatus"] = "PENDING"
+        doc["lastStatus"] = "PROVISIONING"
+        for attachment in doc["attachments"]:
+            attachment["status"] = "PRECREATED"
+            attachment["details"] = []
+
+    async def _remove_all(self, containers: list[dict[str, Any]], pause_id: str | None) -> None:
+        for container in containers:
+            await self._remove(container["Id"])
+        if pause_id:
+            await self._remove(pause_id)
+
+    async def _remove(self, container_id: str) -> None:
+        try:
+            await self.docker.remove_container(container_id, force=True)
+        except DockerError as exc:
+            log.warning("could not remove container %s: %s", container_id[:12], exc)
+
+    # -- cleanup of stopped tasks -----------------------------------------------------------------
+    async def _janitor(self) -> None:
+        while True:
+            await asyncio.sleep(min(5.0, max(0.5, self.cleanup_seconds / 4)))
+            now = time.monotonic()
+            for arn, due in list(self._cleanup_due.items()):
+                if due <= now and arn not in self.runners:
+                    await self.remove_task_leftovers(arn)
+                    del self._cleanup_due[arn]
+
+    async def remove_task_leftovers(self, arn: str) -> None:
+        try:
+            for container in await self.docker.list_containers({TASK_ARN: arn}):
+                await self._remove(container["Id"])
+            doc = self.store.get(TASKS, arn)
+            for volume in (doc or {}).get(INTERNAL, {}).get("volumes", []):
+                await self.docker.remove_volume(volume)
+        except DockerError as exc:
+            log.warning("cleanup of %s incomplete: %s", arn, exc)
+            self._cleanup_due[arn] = time.monotonic() + self.cleanup_seconds
+
+
+__all__ = ["POOL", "Agent", "save_task"]

@@ -1,0 +1,37 @@
+"""Labels on the containers skiff creates: the ones ECS sets, plus skiff's own for reconciling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ECS_CLUSTER = "com.amazonaws.ecs.cluster"
+ECS_TASK_ARN = "com.amazonaws.ecs.task-arn"
+ECS_CONTAINER_NAME = "com.amazonaws.ecs.container-name"
+ECS_FAMILY = "com.amazonaws.ecs.task-definition-family"
+ECS_VERSION = "com.amazonaws.ecs.task-definition-version"
+
+MANAGED = "skiff.managed"
+ROLE = "skiff.role"  # "task" | "pause"
+TASK_ARN = "skiff.task-arn"
+SUBNET = "skiff.subnet"
+POOL = "skiff.pool"  # pause containers prepared ahead of demand
+
+
+def task_container_labels(
+    task: dict[str, Any], container_name: str, user_labels: dict[str, str]
+) -> dict[str, str]:
+    definition = task["_skiff"]["definition"]
+    labels = dict(user_labels)
+    labels.update(
+        {
+            ECS_CLUSTER: task["clusterArn"],
+            ECS_TASK_ARN: task["taskArn"],
+            ECS_CONTAINER_NAME: container_name,
+            ECS_FAMILY: definition["family"],
+            ECS_VERSION: str(definition["revision"]),
+            MANAGED: "true",
+            ROLE: "task",
+            TASK_ARN: task["taskArn"],
+        }
+    )
+    return labels

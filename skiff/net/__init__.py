@@ -1,0 +1,1 @@
+"""Task networking: one Docker bridge per VPC subnet, one pause container per task."""

@@ -1,0 +1,110 @@
+"""Pause containers: each owns one task's network namespace and IP (the task's ENI).
+
+Starting a container in a fresh namespace costs about 0.44 s here against 0.17 s for one that
+joins an existing namespace, so a few pause containers per subnet are prepared ahead of demand
+and handed to tasks as they launch; the pool refills in the background.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from skiff.agent.docker import DockerClient, DockerError
+from skiff.agent.labels import MANAGED, POOL, ROLE, SUBNET
+from skiff.net.bridges import SubnetBridges
+
+log = logging.getLogger("skiff.net.pause")
+
+PAUSE_IMAGE = "skiff/pause:latest"
+POOL_SIZE = 2
+
+
+@dataclass
+class PauseHandle:
+    container_id: str
+    subnet_id: str
+    network: str
+    ip: str
+    mac: str
+    hostname: str
+
+
+class PauseError(Exception):
+    pass
+
+
+def private_dns_name(ip: str, region: str) -> str:
+    suffix = "ec2.internal" if region == "us-east-1" else f"{region}.compute.internal"
+    return f"ip-{ip.replace('.', '-')}.{suffix}"
+
+
+class PausePool:
+    def __init__(self, docker: DockerClient, bridges: SubnetBridges, size: int = POOL_SIZE) -> None:
+        self.docker = docker
+        self.bridges = bridges
+        self.size = size
+        self._idle: dict[str, list[PauseHandle]] = {}
+        self._refills: dict[str, asyncio.Task[None]] = {}
+
+    async def take(self, subnet: dict[str, Any], region: str) -> PauseHandle:
+        subnet_id = subnet["SubnetId"]
+        idle = self._idle.setdefault(subnet_id, [])
+        handle = idle.pop(0) if idle else await self._create(subnet, region)
+        self._refill(subnet, region)
+        return handle
+
+    def _refill(self, subnet: dict[str, Any], region: str) -> None:
+        subnet_id = subnet["SubnetId"]
+        running = self._refills.get(subnet_id)
+        if running is not None and not running.done():
+            return
+
+        async def refill() -> None:
+            idle = self._idle.setdefault(subnet_id, [])
+            while len(idle) < self.size:
+                try:
+                    idle.append(await self._create(subnet, region))
+                except (DockerError, PauseError) as exc:
+                    log.warning("could not prepare a pause container in %s: %s", subnet_id, exc)
+                    return
+
+        self._refills[subnet_id] = asyncio.get_running_loop().create_task(refill())
+
+    async def _create(self, subnet: dict[str, Any], region: str) -> PauseHandle:
+        network = await self.bridges.ensure(subnet)
+        subnet_id = subnet["SubnetId"]
+        config = {
+            "Image": PAUSE_IMAGE,
+            "Labels": {MANAGED: "true", ROLE: "pause", SUBNET: subnet_id, POOL: "true"},
+            "HostConfig": {"NetworkMode": network, "RestartPolicy": {"Name": "no"}},
+        }
+        try:
+            container_id = await self.docker.create_container(config)
+            await self.docker.start_container(container_id)
+            info = await self.docker.inspect_container(container_id)
+        except DockerError as exc:
+            raise PauseError(f"pause container for {subnet_id}: {exc.message}") from exc
+        if info is None:
+            raise PauseError(f"pause container for {subnet_id} vanished")
+        endpoint = info["NetworkSettings"]["Networks"][network]
+        ip = endpoint["IPAddress"]
+        return PauseHandle(
+            container_id, subnet_id, network, ip, endpoint.get("MacAddress", ""), private_dns_name(ip, region)
+        )
+
+    async def release(self, container_id: str) -> None:
+        try:
+            await self.docker.remove_container(container_id, force=True)
+        except DockerError as exc:
+            log.warning("pause container %s not removed: %s", container_id[:12], exc)
+
+    async def drain(self) -> None:
+        """Remove prepared (unassigned) pause containers, e.g. at shutdown."""
+        for task in self._refills.values():
+            task.cancel()
+        for idle in self._idle.values():
+            while idle:
+                await self.release(idle.pop().container_id)
