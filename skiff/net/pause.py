@@ -8,7 +8,9 @@ and handed to tasks as they launch; the pool refills in the background.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +50,7 @@ class PausePool:
         self.size = size
         self._idle: dict[str, list[PauseHandle]] = {}
         self._refills: dict[str, asyncio.Task[None]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def take(self, subnet: dict[str, Any], region: str) -> PauseHandle:
         subnet_id = subnet["SubnetId"]
@@ -76,24 +79,45 @@ class PausePool:
     async def _create(self, subnet: dict[str, Any], region: str) -> PauseHandle:
         network = await self.bridges.ensure(subnet)
         subnet_id = subnet["SubnetId"]
-        config = {
-            "Image": PAUSE_IMAGE,
-            "Labels": {MANAGED: "true", ROLE: "pause", SUBNET: subnet_id, POOL: "true"},
-            "HostConfig": {"NetworkMode": network, "RestartPolicy": {"Name": "no"}},
-        }
-        try:
-            container_id = await self.docker.create_container(config)
-            await self.docker.start_container(container_id)
-            info = await self.docker.inspect_container(container_id)
-        except DockerError as exc:
-            raise PauseError(f"pause container for {subnet_id}: {exc.message}") from exc
+        lock = self._locks.setdefault(subnet_id, asyncio.Lock())
+        async with lock:  # one address choice at a time per subnet
+            ip = await self._free_address(network, subnet["CidrBlock"])
+            host, domain = private_dns_name(ip, region).split(".", 1)
+            config = {
+                "Image": PAUSE_IMAGE,
+                "Hostname": host,
+                "Domainname": domain,
+                "Labels": {MANAGED: "true", ROLE: "pause", SUBNET: subnet_id, POOL: "true"},
+                "HostConfig": {"NetworkMode": network, "RestartPolicy": {"Name": "no"}},
+                "NetworkingConfig": {"EndpointsConfig": {network: {"IPAMConfig": {"IPv4Address": ip}}}},
+            }
+            try:
+                container_id = await self.docker.create_container(
+                    config, name=f"skiff-pause-{host}-{secrets.token_hex(3)}"
+                )
+                await self.docker.start_container(container_id)
+                info = await self.docker.inspect_container(container_id)
+            except DockerError as exc:
+                raise PauseError(f"pause container for {subnet_id}: {exc.message}") from exc
         if info is None:
             raise PauseError(f"pause container for {subnet_id} vanished")
         endpoint = info["NetworkSettings"]["Networks"][network]
-        ip = endpoint["IPAddress"]
-        return PauseHandle(
-            container_id, subnet_id, network, ip, endpoint.get("MacAddress", ""), private_dns_name(ip, region)
-        )
+        mac = endpoint.get("MacAddress", "")
+        return PauseHandle(container_id, subnet_id, network, endpoint["IPAddress"], mac, f"{host}.{domain}")
+
+    async def _free_address(self, network: str, cidr: str) -> str:
+        """The lowest address no container holds, past the ones a VPC subnet reserves."""
+        info = await self.docker.inspect_network(network) or {}
+        used = {
+            str(endpoint.get("IPv4Address", "")).split("/", 1)[0]
+            for endpoint in (info.get("Containers") or {}).values()
+        }
+        hosts = list(ipaddress.ip_network(cidr, strict=False).hosts())
+        usable = hosts[3:] if len(hosts) > 8 else hosts[1:]  # .1 router, .2 DNS, .3 reserved by the VPC
+        for address in usable:
+            if str(address) not in used:
+                return str(address)
+        raise PauseError(f"subnet {cidr} has no free address")
 
     async def release(self, container_id: str) -> None:
         try:
