@@ -50,16 +50,26 @@ class TaskCgroups:
             return None
         return self.path(task_id)
 
-    def oom_kills(self, task_id: str) -> int:
-        control = self.root / "memory" / self.parent / task_id / "memory.oom_control"
+    def oom_killed(self, task_id: str) -> bool:
+        """Did the task hit its memory limit? The kernel's OOM counter where it keeps one, else
+        limit failures (`failcnt`) with the peak usage at the limit."""
+        memory = self.root / "memory" / self.parent / task_id
         try:
-            for line in control.read_text().splitlines():
+            for line in (memory / "memory.oom_control").read_text().splitlines():
                 name, _, value = line.partition(" ")
-                if name == "oom_kill":
-                    return int(value)
+                if name == "oom_kill" and int(value) > 0:
+                    return True
+            failures = int((memory / "memory.failcnt").read_text())
+            peak = int((memory / "memory.max_usage_in_bytes").read_text())
+            limit = int((memory / "memory.limit_in_bytes").read_text())
         except (OSError, ValueError):
-            return 0
-        return 0
+            return False
+        return failures > 0 and peak >= limit
+
+    def task_ids(self) -> set[str]:
+        """Tasks that have a cgroup here (left over ones included)."""
+        top = self.root / "memory" / self.parent
+        return {p.name for p in top.iterdir() if p.is_dir()} if top.is_dir() else set()
 
     def remove(self, task_id: str) -> None:
         """Remove the task's cgroups in every hierarchy (children first); missing ones are fine."""

@@ -21,7 +21,7 @@ from skiff.agent.labels import MANAGED, POOL, ROLE, TASK_ARN
 from skiff.agent.runner import AgentEnv, TaskRunner
 from skiff.net.bridges import SubnetBridges
 from skiff.net.pause import PausePool
-from skiff.services.ecs.task_model import INTERNAL
+from skiff.services.ecs.task_model import INTERNAL, task_id_of
 from skiff.services.ecs.tasks import ACTIVE_STATES, TASKS, save_task
 from skiff.store.base import Document, Store
 
@@ -147,6 +147,8 @@ class Agent:
             self.runners[arn] = runner
             runner.start(adopt=True)
         live = set(self.runners)
+        for task_id in self.env.cgroups.task_ids() - {task_id_of(arn) for arn in live}:
+            self.env.cgroups.remove(task_id)
         for container in containers:
             labels = container.get("Labels", {})
             arn = labels.get(TASK_ARN)
@@ -211,6 +213,7 @@ class Agent:
             doc = self.store.get(TASKS, arn)
             for volume in (doc or {}).get(INTERNAL, {}).get("volumes", []):
                 await self.docker.remove_volume(volume)
+            self.env.cgroups.remove(task_id_of(arn))
         except DockerError as exc:
             log.warning("cleanup of %s incomplete: %s", arn, exc)
             self._cleanup_due[arn] = time.monotonic() + self.cleanup_seconds

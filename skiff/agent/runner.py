@@ -69,6 +69,7 @@ class TaskRunner:
         if doc["desiredStatus"] == "STOPPED":
             self._stop_wanted.set()
         self.task: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.Task[None]] = set()  # event handlers that ask Docker first
 
     # -- helpers used by hooks ------------------------------------------------------------------
     @staticmethod
@@ -205,15 +206,24 @@ class TaskRunner:
             return
         if action == "die":
             code = attributes.get("exitCode")
-            self._record_exit(
-                name, int(code) if code is not None and str(code).lstrip("-").isdigit() else None
-            )
+            exit_code = int(code) if code is not None and str(code).lstrip("-").isdigit() else None
+            handler = asyncio.get_running_loop().create_task(self._on_die(name, exit_code))
+            self._pending.add(handler)
+            handler.add_done_callback(self._pending.discard)
         elif action.startswith("health_status"):
             health.record(self, name, action.split(":", 1)[1].strip())
             self.save()
         self.changed()
 
-    def _record_exit(self, name: str, exit_code: int | None) -> None:
+    async def _on_die(self, name: str, exit_code: int | None) -> None:
+        oom = False
+        if exit_code == 137:  # SIGKILL: was it the OOM killer? Docker knows; the task cgroup too
+            info = await self._inspect(self.states[name].container_id)
+            oom = bool(info and info["State"].get("OOMKilled")) or self.env.cgroups.oom_killed(self.task_id)
+        self._record_exit(name, exit_code, oom)
+        self.changed()
+
+    def _record_exit(self, name: str, exit_code: int | None, oom: bool) -> None:
         state = self.states[name]
         if state.status == "STOPPED":
             return
@@ -223,7 +233,7 @@ class TaskRunner:
         entry["lastStatus"] = "STOPPED"
         if exit_code is not None:
             entry["exitCode"] = exit_code
-        if exit_code == 137 and self.env.cgroups.oom_kills(self.task_id) > 0:
+        if oom:
             entry["reason"] = OOM_REASON
         self.save()
         definition = next(c for c in self.internal["containers"] if c["name"] == name)
@@ -234,15 +244,18 @@ class TaskRunner:
         reason = OOM_REASON if self.container(name).get("reason") == OOM_REASON else ESSENTIAL_EXITED
         self.request_stop("EssentialContainerExited", reason)
 
+    async def _inspect(self, container_id: str) -> dict[str, Any] | None:
+        try:
+            return await self.env.docker.inspect_container(container_id)
+        except DockerError:
+            return None
+
     async def refresh_container(self, name: str) -> None:
         """Bring one container's state up to date from `docker inspect`."""
         state = self.states[name]
         if not state.container_id:
             return
-        try:
-            info = await self.env.docker.inspect_container(state.container_id)
-        except DockerError:
-            info = None
+        info = await self._inspect(state.container_id)
         entry = self.container(name)
         if info is None:
             if state.status != "STOPPED":
@@ -261,7 +274,7 @@ class TaskRunner:
             entry["lastStatus"] = "STOPPED"
             entry["exitCode"] = state.exit_code
             if status.get("OOMKilled") or (
-                state.exit_code == 137 and self.env.cgroups.oom_kills(self.task_id)
+                state.exit_code == 137 and self.env.cgroups.oom_killed(self.task_id)
             ):
                 entry["reason"] = OOM_REASON
         docker_health = (status.get("Health") or {}).get("Status")

@@ -22,14 +22,21 @@ def test_limits_are_written(tmp_path: Path) -> None:
     assert (tmp_path / "cpu/skiff/t1/cpu.cfs_period_us").read_text() == "100000"
 
 
-def test_oom_counter(tmp_path: Path) -> None:
+def test_oom_detection(tmp_path: Path) -> None:
     cgroups = TaskCgroups(root=fake_root(tmp_path))
     cgroups.create("t2", None, 512)
-    (tmp_path / "memory/skiff/t2/memory.oom_control").write_text(
-        "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n"
-    )
-    assert cgroups.oom_kills("t2") == 2
-    assert cgroups.oom_kills("missing") == 0
+    memory = tmp_path / "memory/skiff/t2"
+    (memory / "memory.oom_control").write_text("oom_kill_disable 0\nunder_oom 0\noom_kill 0\n")
+    (memory / "memory.failcnt").write_text("0")
+    (memory / "memory.max_usage_in_bytes").write_text("1000")
+    assert cgroups.oom_killed("t2") is False
+    (memory / "memory.failcnt").write_text("146")
+    (memory / "memory.max_usage_in_bytes").write_text(str(512 * 1024 * 1024))
+    assert cgroups.oom_killed("t2") is True
+    (memory / "memory.failcnt").write_text("0")
+    (memory / "memory.oom_control").write_text("oom_kill_disable 0\nunder_oom 0\noom_kill 2\n")
+    assert cgroups.oom_killed("t2") is True
+    assert cgroups.oom_killed("missing") is False
 
 
 def test_unavailable_without_v1_hierarchies(tmp_path: Path) -> None:
