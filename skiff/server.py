@@ -13,6 +13,8 @@ from skiff.agent.engine import Agent
 from skiff.api.gateway import MAX_BODY_BYTES, Gateway
 from skiff.api.provider import Provider
 from skiff.config import Config
+from skiff.services.ec2.provider import Ec2Provider
+from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
 from skiff.store import SqliteStore, Store
 
@@ -20,7 +22,7 @@ log = logging.getLogger("skiff")
 
 
 def build_providers(store: Store) -> dict[str, Provider]:
-    providers: list[Provider] = [EcsProvider(store)]
+    providers: list[Provider] = [EcsProvider(store), Ec2Provider(store)]
     return {p.service: p for p in providers}
 
 
@@ -30,8 +32,9 @@ def connect_agent(providers: dict[str, Provider], agent: Agent) -> None:
     assert isinstance(ecs, EcsProvider)
     ecs.tasks.launcher = agent
     ec2 = providers.get("ec2")
-    if ec2 is not None:
-        ecs.tasks.subnets = ec2  # type: ignore[assignment]
+    if isinstance(ec2, Ec2Provider):
+        ecs.tasks.subnets = ec2
+        agent.env.on_eni = NetworkInterfaceRecorder(ec2.backend)
 
 
 def build_app(config: Config, store: Store | None = None) -> web.Application:

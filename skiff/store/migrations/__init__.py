@@ -48,6 +48,61 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX tasks_by_status ON tasks (last_status);
         """,
     ),
+    Migration(
+        3,
+        "EC2: regions, VPCs, network ACLs, subnets, IP allocations, security groups and rules, "
+        "internet gateways, route tables, network interfaces, VPC endpoints, tags",
+        """
+        CREATE TABLE ec2_regions (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE TABLE ec2_vpcs (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+            is_default INTEGER NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX ec2_vpcs_by_scope ON ec2_vpcs (account, region, is_default);
+        CREATE TABLE ec2_network_acls (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+            vpc_id TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX ec2_network_acls_by_vpc ON ec2_network_acls (account, region, vpc_id);
+        CREATE TABLE ec2_subnets (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+            vpc_id TEXT NOT NULL, availability_zone TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX ec2_subnets_by_vpc ON ec2_subnets (account, region, vpc_id);
+        CREATE TABLE ec2_ip_allocations (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+            subnet_id TEXT NOT NULL, owner TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX ec2_ip_allocations_by_subnet ON ec2_ip_allocations (subnet_id);
+        CREATE INDEX ec2_ip_allocations_by_owner ON ec2_ip_allocations (account, region, owner);
+        CREATE TABLE ec2_security_groups (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+            vpc_id TEXT NOT NULL, group_name TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX ec2_security_groups_by_name ON ec2_security_groups (account, region, vpc_id, group_name);
+        CREATE TABLE ec2_security_group_rules (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+            group_id TEXT NOT NULL, referenced_group_id TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX ec2_security_group_rules_by_group ON ec2_security_group_rules (group_id);
+        CREATE INDEX ec2_security_group_rules_by_peer ON ec2_security_group_rules (referenced_group_id);
+        CREATE TABLE ec2_internet_gateways (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+            vpc_id TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX ec2_internet_gateways_by_vpc ON ec2_internet_gateways (account, region, vpc_id);
+        CREATE TABLE ec2_route_tables (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+            vpc_id TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX ec2_route_tables_by_vpc ON ec2_route_tables (account, region, vpc_id);
+        CREATE TABLE ec2_network_interfaces (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+            vpc_id TEXT NOT NULL, subnet_id TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX ec2_network_interfaces_by_subnet ON ec2_network_interfaces (account, region, subnet_id);
+        CREATE TABLE ec2_vpc_endpoints (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+            vpc_id TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX ec2_vpc_endpoints_by_vpc ON ec2_vpc_endpoints (account, region, vpc_id);
+        CREATE TABLE ec2_tags (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+            resource_type TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX ec2_tags_by_scope ON ec2_tags (account, region, resource_type);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

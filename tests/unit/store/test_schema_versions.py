@@ -37,3 +37,8 @@ def test_every_schema_version_migrates_with_its_data(tmp_path: Path, version: in
     revisions = store.find("task_definitions", {"family": "fixture"}, order_by=("revision",))
     assert [d["revision"] for d in revisions] == [1, 2]
     assert store.next_number("task-definition|000000000000|us-east-1|fixture") == 3
+    if version >= 2:
+        task = store.get(
+            "tasks", "arn:aws:ecs:us-east-1:000000000000:task/fixture/0123456789abcdef0123456789abcdef"
+        )
+        assert task is not None and task["lastStatus"] == "STOPPED"
