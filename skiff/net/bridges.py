@@ -1,7 +1,10 @@
 """Each VPC subnet that runs tasks is a Docker bridge network with the subnet's CIDR.
 
-The bridge's gateway is the subnet's first address, as in a VPC (the "VPC router").
-Created on first use, found again by name after a restart.
+The bridge's gateway is the subnet's first address, as in a VPC (the "VPC router"). Bridges are
+named by CIDR: Docker cannot hold two networks with overlapping ranges on one host, and every
+region's default VPC uses the same 172.31.0.0/16, so subnets with the same CIDR (in different
+VPCs or regions) share one bridge. Addresses stay unique because they are chosen from what the
+bridge really holds. Created on first use, found again by name after a restart.
 """
 
 from __future__ import annotations
@@ -20,8 +23,15 @@ class BridgeError(Exception):
     """The subnet cannot get a bridge (e.g. its CIDR overlaps another network on this host)."""
 
 
-def network_name(subnet_id: str) -> str:
-    return PREFIX + subnet_id
+def network_name(cidr: str) -> str:
+    network = ipaddress.ip_network(cidr, strict=False)
+    return f"{PREFIX}{network.network_address}-{network.prefixlen}"
+
+
+def bridge_device(cidr: str) -> str:
+    """A Linux interface name (at most 15 characters) for the subnet's bridge."""
+    network = ipaddress.ip_network(cidr, strict=False)
+    return f"sk{int(network.network_address):08x}{network.prefixlen}"
 
 
 def gateway_of(cidr: str) -> str:
@@ -36,7 +46,8 @@ class SubnetBridges:
 
     async def ensure(self, subnet: dict[str, Any]) -> str:
         subnet_id = subnet["SubnetId"]
-        name = network_name(subnet_id)
+        cidr = subnet["CidrBlock"]
+        name = network_name(cidr)
         if name in self._known:
             return name
         lock = self._locks.setdefault(name, asyncio.Lock())
@@ -44,14 +55,13 @@ class SubnetBridges:
             if name in self._known:
                 return name
             if await self.docker.inspect_network(name) is None:
-                cidr = subnet["CidrBlock"]
                 try:
                     await self.docker.create_network(
                         name,
                         subnet=cidr,
                         gateway=gateway_of(cidr),
-                        labels={MANAGED: "true", SUBNET: subnet_id},
-                        options={"com.docker.network.bridge.name": "sk" + subnet_id[-12:]},
+                        labels={MANAGED: "true", SUBNET: cidr},
+                        options={"com.docker.network.bridge.name": bridge_device(cidr)},
                     )
                 except DockerError as exc:
                     raise BridgeError(
