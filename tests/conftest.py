@@ -49,11 +49,17 @@ class SkiffServer:
         return self.log_path.read_text(errors="replace")
 
 
-def start_server(data_dir: Path, port: int | None = None) -> SkiffServer:
+def start_server(data_dir: Path, port: int | None = None, env: dict[str, str] | None = None) -> SkiffServer:
     port = port or free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / f"server-{port}.log"
-    env = {**os.environ, "SKIFF_DATA_DIR": str(data_dir), "SKIFF_PORT": str(port)}
+    env = {
+        **os.environ,
+        "SKIFF_DATA_DIR": str(data_dir),
+        "SKIFF_PORT": str(port),
+        "SKIFF_TASK_CLEANUP_SECONDS": "3",
+        **(env or {}),
+    }
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "skiff", "server", "--log-level", "INFO"],
