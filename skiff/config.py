@@ -9,6 +9,7 @@ from pathlib import Path
 DEFAULT_ACCOUNT_ID = "000000000000"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_PORT = 4620
+DEFAULT_METADATA_PORT = 51679  # where the ECS agent listens; tasks' port 80 is redirected here
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Config:
     account_id: str = DEFAULT_ACCOUNT_ID
     default_region: str = DEFAULT_REGION
     task_cleanup_seconds: float = 60.0
+    metadata_port: int = DEFAULT_METADATA_PORT
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
@@ -28,6 +30,7 @@ class Config:
             "data_dir": Path(os.environ.get("SKIFF_DATA_DIR", "~/.skiff")).expanduser(),
             "account_id": os.environ.get("SKIFF_ACCOUNT_ID", DEFAULT_ACCOUNT_ID),
             "default_region": os.environ.get("SKIFF_DEFAULT_REGION", DEFAULT_REGION),
+            "metadata_port": int(os.environ.get("SKIFF_METADATA_PORT", str(DEFAULT_METADATA_PORT))),
             "task_cleanup_seconds": float(os.environ.get("SKIFF_TASK_CLEANUP_SECONDS", "60")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

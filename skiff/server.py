@@ -1,4 +1,8 @@
-"""Assembles the skiff server: store, providers, gateway, and the aiohttp application."""
+"""Assembles the skiff server: store, providers, agent, gateway, and the listening sockets.
+
+The API listens on `SKIFF_HOST:SKIFF_PORT`; where the host allows it, skiff also listens on
+169.254.170.2 (the task metadata/credentials endpoint, and the API for SDKs inside tasks).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,23 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from aiohttp import web
 
 from skiff.agent.engine import Agent
+from skiff.agent.metadata.agent_state import RunnerMetadataState
+from skiff.agent.metadata.server import CredentialsSource, MetadataEndpoint
+from skiff.agent.metadata.stats import StatsSampler
 from skiff.api.gateway import MAX_BODY_BYTES, Gateway
 from skiff.api.provider import Provider
 from skiff.config import Config
+from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.services.ec2.provider import Ec2Provider
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
 from skiff.store import SqliteStore, Store
+from skiff.store.base import Document
 
 log = logging.getLogger("skiff")
 
@@ -37,15 +47,35 @@ def connect_agent(providers: dict[str, Provider], agent: Agent) -> None:
         agent.env.on_eni = NetworkInterfaceRecorder(ec2.backend)
 
 
-def build_app(config: Config, store: Store | None = None) -> web.Application:
+def credentials_source(providers: dict[str, Provider]) -> CredentialsSource:
+    async def none_yet(task: Document) -> None:
+        return None
+
+    return none_yet
+
+
+@dataclass
+class Server:
+    """The parts `serve` starts: the API app, the metadata app and the agent."""
+
+    api: web.Application
+    metadata: web.Application
+    agent: Agent
+
+
+def build(config: Config, store: Store | None = None) -> Server:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = store or SqliteStore(config.database_path)
     providers = build_providers(store)
-    agent = Agent(store, cleanup_seconds=config.task_cleanup_seconds)
+    linklocal = LinkLocalRedirects(config.metadata_port, config.port)
+    agent = Agent(store, cleanup_seconds=config.task_cleanup_seconds, linklocal=linklocal)
     connect_agent(providers, agent)
     gateway = Gateway(providers, config.account_id, config.default_region)
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
-    app.router.add_route("*", "/{tail:.*}", gateway.handle)
+    api = web.Application(client_max_size=MAX_BODY_BYTES)
+    api.router.add_route("*", "/{tail:.*}", gateway.handle)
+    metadata = MetadataEndpoint(
+        RunnerMetadataState(agent.runners), StatsSampler(agent.docker), credentials_source(providers)
+    ).app()
 
     async def start_agent(_: web.Application) -> None:
         await agent.start()
@@ -54,18 +84,30 @@ def build_app(config: Config, store: Store | None = None) -> web.Application:
         await agent.stop()
         store.close()
 
-    app.on_startup.append(start_agent)
-    app.on_cleanup.append(stop_agent)
-    return app
+    api.on_startup.append(start_agent)
+    api.on_cleanup.append(stop_agent)
+    return Server(api, metadata, agent)
+
+
+def build_app(config: Config, store: Store | None = None) -> web.Application:
+    return build(config, store).api
 
 
 async def serve(config: Config, on_ready: Callable[[Config], None] | None = None) -> None:
     """Run until SIGINT/SIGTERM."""
-    app = build_app(config)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port, reuse_address=True)
-    await site.start()
+    server = build(config)
+    api = web.AppRunner(server.api, access_log=None, handle_signals=False)
+    await api.setup()
+    await web.TCPSite(api, config.host, config.port, reuse_address=True).start()
+    metadata = web.AppRunner(server.metadata, access_log=None, handle_signals=False)
+    await metadata.setup()
+    if server.agent.env.linklocal is not None:
+        try:
+            await web.TCPSite(metadata, ADDRESS, config.metadata_port, reuse_address=True).start()
+            if config.host not in ("0.0.0.0", ADDRESS):
+                await web.TCPSite(api, ADDRESS, config.port, reuse_address=True).start()
+        except OSError as exc:
+            log.warning("tasks will not reach %s: %s", ADDRESS, exc)
     if on_ready is not None:
         on_ready(config)
     stop = asyncio.Event()
@@ -75,4 +117,5 @@ async def serve(config: Config, on_ready: Callable[[Config], None] | None = None
     try:
         await stop.wait()
     finally:
-        await runner.cleanup()
+        await metadata.cleanup()
+        await api.cleanup()

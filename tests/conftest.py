@@ -58,6 +58,7 @@ def start_server(data_dir: Path, port: int | None = None, env: dict[str, str] | 
         "SKIFF_DATA_DIR": str(data_dir),
         "SKIFF_PORT": str(port),
         "SKIFF_TASK_CLEANUP_SECONDS": "3",
+        "SKIFF_METADATA_PORT": str(free_port()),
         **(env or {}),
     }
     with log_path.open("ab") as log:

@@ -20,6 +20,7 @@ from skiff.agent.docker import DockerClient, DockerError
 from skiff.agent.labels import MANAGED, POOL, ROLE, TASK_ARN
 from skiff.agent.runner import AgentEnv, TaskRunner
 from skiff.net.bridges import SubnetBridges
+from skiff.net.linklocal import ADDRESS, API_PORT, LinkLocalRedirects
 from skiff.net.pause import PausePool
 from skiff.services.ecs.task_model import INTERNAL, task_id_of
 from skiff.services.ecs.tasks import ACTIVE_STATES, TASKS, save_task
@@ -32,13 +33,30 @@ NO_ENGINE = "ResourceInitializationError: the Docker engine is not reachable"
 
 
 def injected_env(task: Document, container: str) -> dict[str, str]:
-    region = task[INTERNAL]["region"]
-    return {"AWS_EXECUTION_ENV": "AWS_ECS_FARGATE", "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+    """What ECS puts in every container's environment (the definition's own values win)."""
+    internal = task[INTERNAL]
+    region = internal["region"]
+    metadata = internal.get("metadata_ids", {}).get(container, "")
+    env = {
+        "AWS_EXECUTION_ENV": "AWS_ECS_FARGATE",
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "ECS_CONTAINER_METADATA_URI": f"http://{ADDRESS}/v3/{metadata}",
+        "ECS_CONTAINER_METADATA_URI_V4": f"http://{ADDRESS}/v4/{metadata}",
+        "AWS_ENDPOINT_URL": f"http://{ADDRESS}:{API_PORT}",
+    }
+    if internal.get("credentials_id"):
+        env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = f"/v2/credentials/{internal['credentials_id']}"
+    return env
 
 
 class Agent:
     def __init__(
-        self, store: Store, docker: DockerClient | None = None, cleanup_seconds: float = 60.0
+        self,
+        store: Store,
+        docker: DockerClient | None = None,
+        cleanup_seconds: float = 60.0,
+        linklocal: LinkLocalRedirects | None = None,
     ) -> None:
         self.store = store
         self.docker = docker or DockerClient()
@@ -54,11 +72,14 @@ class Agent:
             injected_env=injected_env,
             on_stopped=self._stopped,
         )
+        self.linklocal = linklocal
         self._cleanup_due: dict[str, float] = {}
         self._background: list[asyncio.Task[None]] = []
 
     # -- life of the agent ------------------------------------------------------------------------
     async def start(self) -> None:
+        if self.linklocal is not None and await self.linklocal.setup():
+            self.env.linklocal = self.linklocal
         self.available = await self.docker.ping()
         if not self.available:
             log.warning("no Docker engine reachable: tasks will fail to start until one is")
@@ -147,6 +168,15 @@ class Agent:
             self.runners[arn] = runner
             runner.start(adopt=True)
         live = set(self.runners)
+        if self.env.linklocal is not None:
+            ips = {
+                doc[INTERNAL]["eni"]["ip"]
+                for doc in (r.doc for r in self.runners.values())
+                if doc[INTERNAL].get("eni")
+            }
+            await self.env.linklocal.keep_only(ips)
+            for ip in ips:
+                await self.env.linklocal.redirect(ip)
         for task_id in self.env.cgroups.task_ids() - {task_id_of(arn) for arn in live}:
             self.env.cgroups.remove(task_id)
         for container in containers:

@@ -20,6 +20,7 @@ from typing import Any
 from skiff.agent.cgroups import TaskCgroups
 from skiff.agent.docker import DockerClient, DockerError
 from skiff.agent.hooks import create, health, network, pull, start, stop
+from skiff.net.linklocal import LinkLocalRedirects
 from skiff.net.pause import PausePool
 from skiff.services.ecs.task_model import INTERNAL, task_id_of
 from skiff.services.ecs.tasks import save_task
@@ -41,6 +42,7 @@ class AgentEnv:
     store: Store
     injected_env: Callable[[Document, str], dict[str, str]]
     on_eni: Callable[[Document, bool], None] | None = None
+    linklocal: LinkLocalRedirects | None = None
     on_stopped: Callable[[TaskRunner], None] | None = None
 
 
@@ -229,6 +231,7 @@ class TaskRunner:
             return
         state.status = "STOPPED"
         state.exit_code = exit_code
+        self.internal.setdefault("container_times", {}).setdefault(name, {})["finished"] = self.now()
         entry = self.container(name)
         entry["lastStatus"] = "STOPPED"
         if exit_code is not None:

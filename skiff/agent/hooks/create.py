@@ -83,4 +83,5 @@ async def create_containers(runner: TaskRunner) -> None:
             raise CreateError(name, f"CannotCreateContainerError: {exc.message}") from exc
         runner.states[name].container_id = container_id
         runner.container(name)["runtimeId"] = container_id
+        runner.internal.setdefault("container_times", {})[name] = {"created": runner.now()}
     runner.internal["volumes"] = list(volume_names.values())

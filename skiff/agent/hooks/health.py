@@ -37,6 +37,9 @@ def task_health(runner: TaskRunner) -> str:
 
 def record(runner: TaskRunner, name: str, docker_status: str) -> None:
     state = runner.states[name]
-    state.health = from_docker(docker_status)
+    status = from_docker(docker_status)
+    if status != state.health or name not in runner.internal.get("health", {}):
+        runner.internal.setdefault("health", {})[name] = {"since": runner.now()}
+    state.health = status
     runner.container(name)["healthStatus"] = state.health
     runner.doc["healthStatus"] = task_health(runner)

@@ -39,6 +39,8 @@ async def attach(runner: TaskRunner) -> None:
     ]
     for container in runner.doc["containers"]:
         container["networkInterfaces"] = [{"attachmentId": attachment["id"], "privateIpv4Address": handle.ip}]
+    if runner.env.linklocal is not None:
+        await runner.env.linklocal.redirect(handle.ip)
     runner.doc["connectivity"] = "CONNECTED"
     runner.doc["connectivityAt"] = runner.now()
     if runner.env.on_eni is not None:
@@ -49,6 +51,9 @@ async def detach(runner: TaskRunner) -> None:
     pause_id = runner.internal.get("pause_id")
     if pause_id:
         await runner.env.pause_pool.release(pause_id)
+    eni = runner.internal.get("eni") or {}
+    if runner.env.linklocal is not None and eni.get("ip"):
+        await runner.env.linklocal.forget(eni["ip"])
     if runner.doc["attachments"]:
         runner.doc["attachments"][0]["status"] = "DELETED"
     if runner.env.on_eni is not None and runner.internal.get("eni"):

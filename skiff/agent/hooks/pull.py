@@ -38,6 +38,7 @@ async def pull_images(runner: TaskRunner) -> None:
             except DockerError as exc:
                 raise PullError(container["name"], f"CannotPullContainerError: {exc.message}") from exc
             info = await runner.env.docker.inspect_image(image)
+        runner.internal.setdefault("image_ids", {})[container["name"]] = (info or {}).get("Id", "")
         digests = (info or {}).get("RepoDigests") or []
         if digests:
             runner.container(container["name"])["imageDigest"] = digests[0].split("@", 1)[-1]

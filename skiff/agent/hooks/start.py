@@ -84,6 +84,7 @@ async def start_one(runner: TaskRunner, name: str) -> None:
     except DockerError as exc:
         raise StartError(name, f"CannotStartContainerError: {exc.message}") from exc
     state.started = True
+    runner.internal.setdefault("container_times", {}).setdefault(name, {})["started"] = runner.now()
     if state.status != "STOPPED":
         state.status = "RUNNING"
     runner.container(name)["lastStatus"] = "RUNNING" if state.status == "RUNNING" else "STOPPED"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import secrets
 import uuid
 from typing import Any
 
@@ -32,6 +33,11 @@ def container_arn(scope: Scope, cluster_arn: str, task_id: str) -> str:
 
 def task_id_of(arn_or_id: str) -> str:
     return arn_or_id.rsplit("/", 1)[-1]
+
+
+def new_metadata_ids(task_id: str, container_names: list[str]) -> dict[str, str]:
+    """Per-container metadata ids in Fargate's form `<task id>-<10 digits>`."""
+    return {name: f"{task_id}-{secrets.randbelow(10**10):010d}" for name in container_names}
 
 
 def apply_overrides(definition: Document, overrides: dict[str, Any]) -> list[dict[str, Any]]:
@@ -70,6 +76,7 @@ def new_task(
     arn = task_arn(scope, cluster_arn, task_id)
     now = dt.datetime.now(dt.UTC)
     containers = apply_overrides(definition, overrides)
+    role_arn = overrides.get("taskRoleArn") or definition.get("taskRoleArn")
     attachment_id = str(uuid.uuid4())
     doc: Document = {
         "taskArn": arn,
@@ -117,6 +124,8 @@ def new_task(
             "sizeInGiB": (definition.get("ephemeralStorage") or {}).get("sizeInGiB", 20)
         },
         INTERNAL: {
+            "metadata_ids": new_metadata_ids(task_id, [str(c["name"]) for c in containers]),
+            "credentials_id": str(uuid.uuid4()) if role_arn else None,
             "definition": {k: v for k, v in definition.items() if k != "containerDefinitions"},
             "containers": containers,
             "network": network,
