@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,14 @@ class Config:
     @property
     def endpoint(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def instance_id(self) -> str:
+        """This server's identity on the Docker host, kept in the data dir (labels every container)."""
+        path = self.data_dir / "instance-id"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(8) + "\n")
+        return path.read_text().strip()
 
     @property
     def database_path(self) -> Path:

@@ -68,7 +68,9 @@ def build(config: Config, store: Store | None = None) -> Server:
     store = store or SqliteStore(config.database_path)
     providers = build_providers(store)
     linklocal = LinkLocalRedirects(config.metadata_port, config.port)
-    agent = Agent(store, cleanup_seconds=config.task_cleanup_seconds, linklocal=linklocal)
+    agent = Agent(
+        store, cleanup_seconds=config.task_cleanup_seconds, linklocal=linklocal, instance=config.instance_id()
+    )
     connect_agent(providers, agent)
     gateway = Gateway(providers, config.account_id, config.default_region)
     api = web.Application(client_max_size=MAX_BODY_BYTES)

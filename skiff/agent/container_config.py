@@ -60,6 +60,7 @@ def build_config(
     volume_names: dict[str, str],
     volumes_from: list[str],
     image: str,
+    instance: str,
 ) -> dict[str, Any]:
     linux = container.get("linuxParameters") or {}
     host: dict[str, Any] = {
@@ -95,7 +96,9 @@ def build_config(
     config: dict[str, Any] = {
         "Image": image,
         "Env": environment(container, injected_env),
-        "Labels": task_container_labels(task, container["name"], container.get("dockerLabels") or {}),
+        "Labels": task_container_labels(
+            task, container["name"], container.get("dockerLabels") or {}, instance
+        ),
         "Tty": bool(container.get("pseudoTerminal", False)),
         "OpenStdin": bool(container.get("interactive", False)),
         "StopTimeout": int(container.get("stopTimeout") or DEFAULT_STOP_TIMEOUT),

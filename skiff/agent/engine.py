@@ -17,7 +17,7 @@ from typing import Any
 
 from skiff.agent.cgroups import TaskCgroups
 from skiff.agent.docker import DockerClient, DockerError
-from skiff.agent.labels import MANAGED, POOL, ROLE, TASK_ARN
+from skiff.agent.labels import INSTANCE, POOL, ROLE, TASK_ARN
 from skiff.agent.runner import AgentEnv, TaskRunner
 from skiff.net.bridges import SubnetBridges
 from skiff.net.linklocal import ADDRESS, API_PORT, LinkLocalRedirects
@@ -57,13 +57,15 @@ class Agent:
         docker: DockerClient | None = None,
         cleanup_seconds: float = 60.0,
         linklocal: LinkLocalRedirects | None = None,
+        instance: str = "default",
     ) -> None:
+        self.instance = instance
         self.store = store
         self.docker = docker or DockerClient()
         self.cleanup_seconds = cleanup_seconds
         self.runners: dict[str, TaskRunner] = {}
         self.available = False
-        self.pause_pool = PausePool(self.docker, SubnetBridges(self.docker))
+        self.pause_pool = PausePool(self.docker, SubnetBridges(self.docker), instance)
         self.env = AgentEnv(
             docker=self.docker,
             pause_pool=self.pause_pool,
@@ -71,6 +73,7 @@ class Agent:
             store=store,
             injected_env=injected_env,
             on_stopped=self._stopped,
+            instance=instance,
         )
         self.linklocal = linklocal
         self._cleanup_due: dict[str, float] = {}
@@ -126,7 +129,7 @@ class Agent:
     async def _pump_events(self) -> None:
         while True:
             try:
-                async for event in self.docker.events({MANAGED: None}):
+                async for event in self.docker.events({INSTANCE: self.instance}):
                     arn = event.get("Actor", {}).get("Attributes", {}).get(TASK_ARN)
                     runner = self.runners.get(arn) if arn else None
                     if runner is not None:
@@ -145,7 +148,7 @@ class Agent:
 
     # -- restart ----------------------------------------------------------------------------------
     async def reconcile(self) -> None:
-        containers = await self.docker.list_containers({MANAGED: None})
+        containers = await self.docker.list_containers({INSTANCE: self.instance})
         by_task: dict[str, list[dict[str, Any]]] = {}
         for container in containers:
             arn = container.get("Labels", {}).get(TASK_ARN)
@@ -238,7 +241,7 @@ class Agent:
 
     async def remove_task_leftovers(self, arn: str) -> None:
         try:
-            for container in await self.docker.list_containers({TASK_ARN: arn}):
+            for container in await self.docker.list_containers({TASK_ARN: arn, INSTANCE: self.instance}):
                 await self._remove(container["Id"])
             doc = self.store.get(TASKS, arn)
             for volume in (doc or {}).get(INTERNAL, {}).get("volumes", []):

@@ -11,6 +11,7 @@ ECS_FAMILY = "com.amazonaws.ecs.task-definition-family"
 ECS_VERSION = "com.amazonaws.ecs.task-definition-version"
 
 MANAGED = "skiff.managed"
+INSTANCE = "skiff.instance"  # which skiff server (data dir) owns it: servers on one host keep apart
 ROLE = "skiff.role"  # "task" | "pause"
 TASK_ARN = "skiff.task-arn"
 SUBNET = "skiff.subnet"
@@ -18,7 +19,7 @@ POOL = "skiff.pool"  # pause containers prepared ahead of demand
 
 
 def task_container_labels(
-    task: dict[str, Any], container_name: str, user_labels: dict[str, str]
+    task: dict[str, Any], container_name: str, user_labels: dict[str, str], instance: str
 ) -> dict[str, str]:
     definition = task["_skiff"]["definition"]
     labels = dict(user_labels)
@@ -30,6 +31,7 @@ def task_container_labels(
             ECS_FAMILY: definition["family"],
             ECS_VERSION: str(definition["revision"]),
             MANAGED: "true",
+            INSTANCE: instance,
             ROLE: "task",
             TASK_ARN: task["taskArn"],
         }

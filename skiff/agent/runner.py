@@ -41,6 +41,7 @@ class AgentEnv:
     cgroups: TaskCgroups
     store: Store
     injected_env: Callable[[Document, str], dict[str, str]]
+    instance: str = "default"
     on_eni: Callable[[Document, bool], None] | None = None
     linklocal: LinkLocalRedirects | None = None
     on_stopped: Callable[[TaskRunner], None] | None = None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skiff.agent.docker import DockerClient, DockerError
-from skiff.agent.labels import MANAGED, POOL, ROLE, SUBNET
+from skiff.agent.labels import INSTANCE, MANAGED, POOL, ROLE, SUBNET
 from skiff.net.bridges import SubnetBridges
 
 log = logging.getLogger("skiff.net.pause")
@@ -44,7 +44,10 @@ def private_dns_name(ip: str, region: str) -> str:
 
 
 class PausePool:
-    def __init__(self, docker: DockerClient, bridges: SubnetBridges, size: int = POOL_SIZE) -> None:
+    def __init__(
+        self, docker: DockerClient, bridges: SubnetBridges, instance: str = "default", size: int = POOL_SIZE
+    ) -> None:
+        self.instance = instance
         self.docker = docker
         self.bridges = bridges
         self.size = size
@@ -55,9 +58,22 @@ class PausePool:
     async def take(self, subnet: dict[str, Any], region: str) -> PauseHandle:
         subnet_id = subnet["SubnetId"]
         idle = self._idle.setdefault(subnet_id, [])
-        handle = idle.pop(0) if idle else await self._create(subnet, region)
+        while idle:  # a prepared one is used only if it is still alive
+            handle = idle.pop(0)
+            info = await self._inspect(handle.container_id)
+            if info is not None and info["State"].get("Running"):
+                self._refill(subnet, region)
+                return handle
+            await self.release(handle.container_id)
+        handle = await self._create(subnet, region)
         self._refill(subnet, region)
         return handle
+
+    async def _inspect(self, container_id: str) -> dict[str, Any] | None:
+        try:
+            return await self.docker.inspect_container(container_id)
+        except DockerError:
+            return None
 
     def _refill(self, subnet: dict[str, Any], region: str) -> None:
         subnet_id = subnet["SubnetId"]
@@ -87,7 +103,13 @@ class PausePool:
                 "Image": PAUSE_IMAGE,
                 "Hostname": host,
                 "Domainname": domain,
-                "Labels": {MANAGED: "true", ROLE: "pause", SUBNET: subnet_id, POOL: "true"},
+                "Labels": {
+                    MANAGED: "true",
+                    INSTANCE: self.instance,
+                    ROLE: "pause",
+                    SUBNET: subnet_id,
+                    POOL: "true",
+                },
                 "HostConfig": {"NetworkMode": network, "RestartPolicy": {"Name": "no"}},
                 "NetworkingConfig": {"EndpointsConfig": {network: {"IPAMConfig": {"IPv4Address": ip}}}},
             }

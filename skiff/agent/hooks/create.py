@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from skiff.agent.container_config import build_config
 from skiff.agent.docker import DockerError
 from skiff.agent.hooks.pull import normalise
-from skiff.agent.labels import MANAGED, TASK_ARN
+from skiff.agent.labels import INSTANCE, MANAGED, TASK_ARN
 
 if TYPE_CHECKING:
     from skiff.agent.runner import TaskRunner
@@ -51,7 +51,9 @@ async def create_containers(runner: TaskRunner) -> None:
             continue  # bind mounts of host paths are not available on Fargate
         name = volume_name(task_id, volume["name"])
         try:
-            await docker.create_volume(name, labels={MANAGED: "true", TASK_ARN: runner.arn})
+            await docker.create_volume(
+                name, labels={MANAGED: "true", INSTANCE: runner.env.instance, TASK_ARN: runner.arn}
+            )
         except DockerError as exc:
             raise CreateError(
                 "", f"ResourceInitializationError: volume {volume['name']}: {exc.message}"
@@ -75,6 +77,7 @@ async def create_containers(runner: TaskRunner) -> None:
             volume_names=volume_names,
             volumes_from=volumes_from,
             image=normalise(str(container["image"])),
+            instance=runner.env.instance,
         )
         docker_name = f"ecs-{definition['family']}-{definition['revision']}-{name}-{task_id[:12]}"
         try:

@@ -103,6 +103,34 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX ec2_tags_by_scope ON ec2_tags (account, region, resource_type);
         """,
     ),
+    Migration(
+        4,
+        "IAM and STS: roles, customer managed policies, role policy attachments, inline role "
+        "policies, credentials issued for roles",
+        """
+        CREATE TABLE iam_roles (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, name_key TEXT NOT NULL, path TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX iam_roles_by_name ON iam_roles (account, name_key);
+        CREATE TABLE iam_policies (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, name_key TEXT NOT NULL, path TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX iam_policies_by_name ON iam_policies (account, name_key);
+        CREATE TABLE iam_role_attachments (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, role_key TEXT NOT NULL, policy_arn TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX iam_role_attachments_by_role ON iam_role_attachments (account, role_key);
+        CREATE INDEX iam_role_attachments_by_policy ON iam_role_attachments (account, policy_arn);
+        CREATE TABLE iam_role_inline_policies (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, role_key TEXT NOT NULL, name TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX iam_role_inline_policies_by_role ON iam_role_inline_policies (account, role_key, name);
+        CREATE TABLE iam_credentials (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, principal TEXT NOT NULL, expires INTEGER NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX iam_credentials_by_principal ON iam_credentials (principal, expires);
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

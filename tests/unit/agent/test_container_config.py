@@ -44,6 +44,7 @@ def test_full_container_definition() -> None:
         volume_names={"data": "skiff-abc-data"},
         volumes_from=["c2:ro"],
         image="busybox:latest",
+        instance="i1",
     )
     host = config["HostConfig"]
     assert host["NetworkMode"] == "container:p1"
@@ -71,6 +72,7 @@ def test_full_container_definition() -> None:
     assert labels["com.amazonaws.ecs.container-name"] == "app"
     assert labels["com.amazonaws.ecs.task-definition-version"] == "3"
     assert labels["team"] == "a"
+    assert labels["skiff.instance"] == "i1"
 
 
 def test_health_check_defaults_are_ecs_defaults() -> None:

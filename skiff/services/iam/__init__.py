@@ -1,0 +1,1 @@
+"""IAM: roles, managed and inline policies, and the credentials skiff issues for roles."""
