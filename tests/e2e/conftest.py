@@ -1,0 +1,140 @@
+"""Fixtures of the e2e tests: a skiff server of each test module's own, running real containers.
+
+Each module gets its own server (fresh data dir, `SKIFF_TASK_CLEANUP_SECONDS=3` so stopped tasks'
+containers go quickly) unless SKIFF_TEST_ENDPOINT names a running one. `endpoint`, `ecs`, `ec2`,
+`client_factory` and `aws` are redefined here at module scope so they point at that server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import AWS_CLI, CREDENTIALS, CliResult, SkiffServer
+from tests.e2e.task_support import (
+    IMAGE,
+    PAUSE_IMAGE,
+    TaskLab,
+    boto_client,
+    close_lab,
+    make_lab,
+    remove_server_leftovers,
+    server_subnets,
+    start_e2e_server,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _image_present(image: str) -> bool:
+    proc = subprocess.run(["docker", "image", "inspect", image], capture_output=True, check=False, timeout=60)
+    return proc.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def docker_ready() -> None:
+    """A reachable Docker engine with the offline-built busybox and pause images."""
+    if shutil.which("docker") is None:
+        pytest.skip("docker is not installed")
+    if subprocess.run(["docker", "info"], capture_output=True, check=False, timeout=60).returncode != 0:
+        pytest.skip("the Docker engine is not reachable")
+    if not (_image_present(IMAGE) and _image_present(PAUSE_IMAGE)):
+        build = subprocess.run(
+            ["bash", str(REPO / "scripts" / "build-images.sh"), "busybox"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        assert build.returncode == 0, f"build-images.sh busybox failed:\n{build.stdout}\n{build.stderr}"
+
+
+@pytest.fixture(scope="module")
+def e2e_server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SkiffServer | None]:
+    """The module's own server (None when SKIFF_TEST_ENDPOINT names one)."""
+    if os.environ.get("SKIFF_TEST_ENDPOINT"):
+        yield None
+        return
+    server = start_e2e_server(tmp_path_factory.mktemp("skiff-e2e"))
+    try:
+        yield server
+    finally:
+        subnets = server_subnets(server.endpoint)
+        server.stop()
+        remove_server_leftovers(subnets)
+    log = server.log()
+    assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
+
+
+@pytest.fixture(scope="module")
+def endpoint(e2e_server: SkiffServer | None) -> str:
+    external = os.environ.get("SKIFF_TEST_ENDPOINT")
+    if external:
+        return external.rstrip("/")
+    assert e2e_server is not None
+    return e2e_server.endpoint
+
+
+@pytest.fixture(scope="module")
+def client_factory(endpoint: str) -> Callable[..., Any]:
+    def make(service: str, region: str = "us-east-1") -> Any:
+        return boto_client(endpoint, service, region)
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def ecs(client_factory: Callable[..., Any]) -> Any:
+    return client_factory("ecs")
+
+
+@pytest.fixture(scope="module")
+def ec2(client_factory: Callable[..., Any]) -> Any:
+    return client_factory("ec2")
+
+
+@pytest.fixture(scope="module")
+def aws(endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., CliResult]:
+    """The real aws CLI (v1) against the module's server: aws("ecs", "list-clusters")."""
+    home = tmp_path_factory.mktemp("aws-home")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        **CREDENTIALS,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "HOME": str(home),
+    }
+
+    def run(*args: str, check: bool = True) -> CliResult:
+        proc = subprocess.run([AWS_CLI, *args], env=env, capture_output=True, text=True, timeout=120)
+        result = CliResult(proc.returncode, proc.stdout, proc.stderr)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"aws {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
+        return result
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def module_lab(endpoint: str) -> Iterator[TaskLab]:
+    """A cluster of the module's own on the module's server; its tasks' leftovers removed at the end."""
+    lab = make_lab(endpoint)
+    try:
+        yield lab
+    finally:
+        close_lab(lab)
+
+
+@pytest.fixture
+def lab(module_lab: TaskLab) -> Iterator[TaskLab]:
+    """The module's lab; every task the test started is stopped when the test ends."""
+    with module_lab.scoped() as scoped:
+        yield scoped
