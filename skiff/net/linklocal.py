@@ -9,10 +9,12 @@ chain of the nat table, `169.254.170.2:80` (metadata and credentials) and `169.2
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import shlex
 import shutil
+
+from skiff.net.commands import run
+from skiff.net.guard import guard_host
 
 log = logging.getLogger("skiff.net.linklocal")
 
@@ -20,14 +22,6 @@ ADDRESS = "169.254.170.2"
 CHAIN = "SKIFF-LINKLOCAL"
 METADATA_PORT = 80
 API_PORT = 4620
-
-
-async def _run(*argv: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    output, _ = await process.communicate()
-    return process.returncode or 0, output.decode(errors="replace")
 
 
 class LinkLocalRedirects:
@@ -44,22 +38,29 @@ class LinkLocalRedirects:
         if shutil.which("ip") is None or shutil.which("iptables") is None:
             log.warning("ip/iptables not found: tasks will not reach %s", ADDRESS)
             return False
-        code, out = await _run("ip", "addr", "add", f"{ADDRESS}/32", "dev", "lo")
-        if code != 0 and "File exists" not in out:
+        _, shown = await run("ip", "-4", "addr", "show", "dev", "lo")
+        code, out = (
+            (0, "")
+            if f" {ADDRESS}/32 " in shown
+            else await run("ip", "addr", "add", f"{ADDRESS}/32", "dev", "lo")
+        )
+        if code != 0:
             log.warning("cannot add %s to lo: %s", ADDRESS, out.strip())
             return False
-        await _run("iptables", "-w", "-t", "nat", "-N", CHAIN)
+        await run("iptables", "-w", "-t", "nat", "-N", CHAIN)
         jump = ("PREROUTING", "-d", f"{ADDRESS}/32", "-j", CHAIN)
-        if (await _run("iptables", "-w", "-t", "nat", "-C", *jump))[0] != 0:
-            code, out = await _run("iptables", "-w", "-t", "nat", "-I", *jump)
+        if (await run("iptables", "-w", "-t", "nat", "-C", *jump))[0] != 0:
+            code, out = await run("iptables", "-w", "-t", "nat", "-I", *jump)
             if code != 0:
                 log.warning("cannot install the %s chain: %s", CHAIN, out.strip())
                 return False
         self.usable = True
+        if not await guard_host(ADDRESS):
+            log.warning("tasks can reach services on the host")
         return True
 
     async def rules(self) -> list[str]:
-        code, out = await _run("iptables", "-w", "-t", "nat", "-S", CHAIN)
+        code, out = await run("iptables", "-w", "-t", "nat", "-S", CHAIN)
         return [line for line in out.splitlines() if line.startswith(f"-A {CHAIN} ")] if code == 0 else []
 
     async def redirect(self, task_ip: str) -> None:
@@ -68,7 +69,7 @@ class LinkLocalRedirects:
             return
         await self.forget(task_ip)
         for port, target in ((METADATA_PORT, self.metadata_port), (API_PORT, self.api_port)):
-            code, out = await _run(
+            code, out = await run(
                 "iptables", "-w", "-t", "nat", "-A", CHAIN, "-s", f"{task_ip}/32", "-d", f"{ADDRESS}/32",
                 "-p", "tcp", "--dport", str(port), "-m", "comment", "--comment", self.tag,
                 "-j", "DNAT", "--to-destination", f"{ADDRESS}:{target}",
@@ -80,7 +81,7 @@ class LinkLocalRedirects:
         """Drop every rule for this task IP (whichever server made it)."""
         for rule in await self.rules():
             if f" -s {task_ip}/32 " in rule:
-                await _run(
+                await run(
                     "iptables", "-w", "-t", "nat", *shlex.split(rule.replace(f"-A {CHAIN}", f"-D {CHAIN}", 1))
                 )
 
@@ -91,6 +92,6 @@ class LinkLocalRedirects:
                 continue
             source = rule.split(" -s ", 1)[1].split("/", 1)[0] if " -s " in rule else ""
             if source not in task_ips:
-                await _run(
+                await run(
                     "iptables", "-w", "-t", "nat", *shlex.split(rule.replace(f"-A {CHAIN}", f"-D {CHAIN}", 1))
                 )
