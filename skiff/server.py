@@ -16,6 +16,7 @@ from aiohttp import web
 
 from skiff.agent.engine import Agent
 from skiff.agent.metadata.agent_state import RunnerMetadataState
+from skiff.agent.metadata.credentials import TaskCredentials
 from skiff.agent.metadata.server import CredentialsSource, MetadataEndpoint
 from skiff.agent.metadata.stats import StatsSampler
 from skiff.api.gateway import MAX_BODY_BYTES, Gateway
@@ -25,14 +26,20 @@ from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.services.ec2.provider import Ec2Provider
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
+from skiff.services.iam.provider import IamProvider
+from skiff.services.sts.provider import StsProvider
 from skiff.store import SqliteStore, Store
-from skiff.store.base import Document
 
 log = logging.getLogger("skiff")
 
 
 def build_providers(store: Store) -> dict[str, Provider]:
-    providers: list[Provider] = [EcsProvider(store), Ec2Provider(store)]
+    providers: list[Provider] = [
+        EcsProvider(store),
+        Ec2Provider(store),
+        IamProvider(store),
+        StsProvider(store),
+    ]
     return {p.service: p for p in providers}
 
 
@@ -48,10 +55,9 @@ def connect_agent(providers: dict[str, Provider], agent: Agent) -> None:
 
 
 def credentials_source(providers: dict[str, Provider]) -> CredentialsSource:
-    async def none_yet(task: Document) -> None:
-        return None
-
-    return none_yet
+    iam = providers["iam"]
+    assert isinstance(iam, IamProvider)
+    return TaskCredentials(iam.credentials)
 
 
 @dataclass

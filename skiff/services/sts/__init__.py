@@ -1,0 +1,1 @@
+"""STS: who is calling (GetCallerIdentity) and role sessions (AssumeRole)."""

@@ -1,0 +1,29 @@
+"""The STS API: GetCallerIdentity and AssumeRole over the IAM backends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skiff.api.context import RequestContext
+from skiff.api.provider import Provider
+from skiff.services.iam.backend import IamBackend
+from skiff.services.scope import Scope
+from skiff.services.sts.sessions import SessionBackend
+from skiff.store.base import Store
+
+Params = dict[str, Any]
+
+
+class StsProvider(Provider):
+    service = "sts"
+
+    def __init__(self, store: Store) -> None:
+        iam = IamBackend(store)
+        self.credentials = iam.credentials
+        self.sessions = SessionBackend(iam.roles, iam.credentials)
+
+    def get_caller_identity(self, ctx: RequestContext, params: Params) -> Params:
+        return self.sessions.caller_identity(Scope.of(ctx), ctx.access_key_id)
+
+    def assume_role(self, ctx: RequestContext, params: Params) -> Params:
+        return self.sessions.assume_role(Scope.of(ctx), ctx.access_key_id, params)
