@@ -8,7 +8,7 @@
 #          /bin/busybox (Debian package busybox-static). Rebuilt only when that binary changes:
 #          its sha256 is kept in the image label skiff.busybox-sha256.
 # python   skiff/python:3, a Debian bookworm root filesystem (debootstrap, minbase) with python3,
-#          flask, requests, boto3 (when Debian has it), curl and ca-certificates. The root
+#          flask, requests, boto3 (current, from PyPI), curl and ca-certificates. The root
 #          filesystem tarball is cached in ${SKIFF_CACHE_DIR:-$HOME/.cache/skiff}/images/, so after
 #          `docker rmi` a rebuild only re-imports it. Skipped when the image exists.
 #
@@ -31,7 +31,7 @@ PAUSE_SCRIPT="trap 'exit 0' TERM INT; while :; do sleep 3600 & wait \$!; done"
 PYTHON_IMAGE=skiff/python:3
 PYTHON_SUITE=bookworm
 CACHE_DIR="${SKIFF_CACHE_DIR:-$HOME/.cache/skiff}/images"
-PYTHON_TARBALL="$CACHE_DIR/python-$PYTHON_SUITE.tar"
+PYTHON_TARBALL="$CACHE_DIR/python-$PYTHON_SUITE-boto3.tar"  # renamed whenever the recipe changes
 
 usage() {
   sed -n '2,19s/^# \{0,1\}//p' "$0"
@@ -213,12 +213,6 @@ build_python_rootfs() {
   [ "$(id -u)" = 0 ] || die "building the python root filesystem needs root (debootstrap)"
   mirror="$(debian_mirror)"
   include=python3,python3-flask,python3-requests,curl,ca-certificates
-  policy="$(apt-cache policy python3-boto3 2>/dev/null || true)"
-  if grep -q 'Candidate: [0-9]' <<<"$policy"; then
-    include+=",python3-boto3"
-  else
-    note "python3-boto3 is not available from apt here; the image will not have boto3"
-  fi
 
   phase_start=$SECONDS
   say "debootstrap $PYTHON_SUITE (minbase) from $mirror with $include"
@@ -227,6 +221,14 @@ build_python_rootfs() {
   debootstrap --variant=minbase --components=main --include="$include" \
     "$PYTHON_SUITE" "$rootfs" "$mirror"
   note "debootstrap took $((SECONDS - phase_start)) s"
+
+  # A current boto3 from PyPI (Debian's 1.26 predates AWS_ENDPOINT_URL, which tasks rely on).
+  # Pure Python, so the host's pip can install it for the image's python3.11.
+  phase_start=$SECONDS
+  say "pip install boto3 into the image"
+  python3 -m pip install --quiet --no-compile --disable-pip-version-check \
+    --target "$rootfs/usr/local/lib/python3.11/dist-packages" boto3
+  note "boto3 took $((SECONDS - phase_start)) s"
 
   phase_start=$SECONDS
   say "Cleaning the root filesystem (apt lists and caches, docs, man pages, logs)"
