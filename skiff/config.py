@@ -22,6 +22,7 @@ class Config:
     default_region: str = DEFAULT_REGION
     task_cleanup_seconds: float = 60.0
     metadata_port: int = DEFAULT_METADATA_PORT
+    metadata_rate: float = 40.0  # requests a second per task; 0 switches limiting off
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
@@ -32,6 +33,7 @@ class Config:
             "account_id": os.environ.get("SKIFF_ACCOUNT_ID", DEFAULT_ACCOUNT_ID),
             "default_region": os.environ.get("SKIFF_DEFAULT_REGION", DEFAULT_REGION),
             "metadata_port": int(os.environ.get("SKIFF_METADATA_PORT", str(DEFAULT_METADATA_PORT))),
+            "metadata_rate": float(os.environ.get("SKIFF_METADATA_RATE_LIMIT", "40")),
             "task_cleanup_seconds": float(os.environ.get("SKIFF_TASK_CLEANUP_SECONDS", "60")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})

@@ -17,6 +17,7 @@ from aiohttp import web
 from skiff.agent.engine import Agent
 from skiff.agent.metadata.agent_state import RunnerMetadataState
 from skiff.agent.metadata.credentials import TaskCredentials
+from skiff.agent.metadata.ratelimit import RateLimiter
 from skiff.agent.metadata.server import CredentialsSource, MetadataEndpoint
 from skiff.agent.metadata.stats import StatsSampler
 from skiff.api.gateway import MAX_BODY_BYTES, Gateway
@@ -82,7 +83,10 @@ def build(config: Config, store: Store | None = None) -> Server:
     api = web.Application(client_max_size=MAX_BODY_BYTES)
     api.router.add_route("*", "/{tail:.*}", gateway.handle)
     metadata = MetadataEndpoint(
-        RunnerMetadataState(agent.runners), StatsSampler(agent.docker), credentials_source(providers)
+        RunnerMetadataState(agent.runners),
+        StatsSampler(agent.docker),
+        credentials_source(providers),
+        RateLimiter(rate=config.metadata_rate),
     ).app()
 
     async def start_agent(_: web.Application) -> None:

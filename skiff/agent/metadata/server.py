@@ -28,11 +28,17 @@ def _json(body: Any, status: int = 200) -> web.Response:
 
 
 class MetadataEndpoint:
-    def __init__(self, state: MetadataState, stats: StatsSampler, credentials: CredentialsSource) -> None:
+    def __init__(
+        self,
+        state: MetadataState,
+        stats: StatsSampler,
+        credentials: CredentialsSource,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.state = state
         self.stats = stats
         self.credentials = credentials
-        self.limiter = RateLimiter()
+        self.limiter = limiter or RateLimiter()
 
     def app(self) -> web.Application:
         app = web.Application()
