@@ -24,6 +24,7 @@ from skiff.api.gateway import MAX_BODY_BYTES, Gateway
 from skiff.api.provider import Provider
 from skiff.config import Config
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
+from skiff.security.sealing import Sealer
 from skiff.services.ec2.provider import Ec2Provider
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
@@ -34,7 +35,8 @@ from skiff.store import SqliteStore, Store
 log = logging.getLogger("skiff")
 
 
-def build_providers(store: Store) -> dict[str, Provider]:
+def build_providers(store: Store, sealer: Sealer) -> dict[str, Provider]:
+    """Every service skiff serves. `sealer` encrypts secret values at rest."""
     providers: list[Provider] = [
         EcsProvider(store),
         Ec2Provider(store),
@@ -73,7 +75,7 @@ class Server:
 def build(config: Config, store: Store | None = None) -> Server:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = store or SqliteStore(config.database_path)
-    providers = build_providers(store)
+    providers = build_providers(store, Sealer.for_data_dir(config.data_dir))
     linklocal = LinkLocalRedirects(config.metadata_port, config.port)
     agent = Agent(
         store, cleanup_seconds=config.task_cleanup_seconds, linklocal=linklocal, instance=config.instance_id()
