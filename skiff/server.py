@@ -23,6 +23,7 @@ from skiff.agent.metadata.stats import StatsSampler
 from skiff.api.gateway import MAX_BODY_BYTES, Gateway
 from skiff.api.provider import Provider
 from skiff.config import Config
+from skiff.controllers.service_scheduler import ServiceScheduler
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.security.sealing import Sealer
 from skiff.services.ec2.provider import Ec2Provider
@@ -91,10 +92,16 @@ def build(config: Config, store: Store | None = None) -> Server:
         RateLimiter(rate=config.metadata_rate),
     ).app()
 
+    ecs = providers["ecs"]
+    assert isinstance(ecs, EcsProvider)
+    scheduler = ServiceScheduler(store, ecs.services, ecs.tasks)
+
     async def start_agent(_: web.Application) -> None:
         await agent.start()
+        scheduler.start()
 
     async def stop_agent(_: web.Application) -> None:
+        await scheduler.stop()
         await agent.stop()
         store.close()
 

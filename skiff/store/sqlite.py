@@ -69,7 +69,7 @@ class SqliteStore:
 
     def migrate(self, migrations: tuple[Migration, ...]) -> None:
         current = self.version
-        for migration in migrations:
+        for migration in sorted(migrations, key=lambda m: m.version):
             if migration.version <= current:
                 continue
             with self._lock:

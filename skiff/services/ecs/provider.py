@@ -9,6 +9,7 @@ from skiff.api.provider import Provider
 from skiff.services.ecs.account_settings import AccountSettingsBackend
 from skiff.services.ecs.clusters import ClusterBackend
 from skiff.services.ecs.exceptions import invalid_parameter
+from skiff.services.ecs.services import ServiceBackend
 from skiff.services.ecs.tags import TagBackend
 from skiff.services.ecs.task_definitions import TaskDefinitionBackend
 from skiff.services.ecs.tasks import TaskBackend
@@ -36,6 +37,7 @@ class EcsProvider(Provider):
         self.task_definitions = TaskDefinitionBackend(store, self.tags)
         self.account_settings = AccountSettingsBackend(store)
         self.tasks = TaskBackend(store, self.clusters, self.task_definitions, self.tags)
+        self.services = ServiceBackend(store, self.clusters, self.tasks, self.tags)
 
     # -- clusters -----------------------------------------------------------------------------
     def create_cluster(self, ctx: RequestContext, params: Params) -> Params:
@@ -126,6 +128,30 @@ class EcsProvider(Provider):
         _max_results(params, 100, 100)
         arns, token = self.tasks.list_arns(Scope.of(ctx), params)
         return {"taskArns": arns, "nextToken": token}
+
+    # -- services -----------------------------------------------------------------------------
+    def create_service(self, ctx: RequestContext, params: Params) -> Params:
+        return {"service": self.services.create(Scope.of(ctx), params)}
+
+    def update_service(self, ctx: RequestContext, params: Params) -> Params:
+        return {"service": self.services.update(Scope.of(ctx), params)}
+
+    def delete_service(self, ctx: RequestContext, params: Params) -> Params:
+        service = self.services.delete(
+            Scope.of(ctx), params.get("cluster"), params["service"], bool(params.get("force"))
+        )
+        return {"service": service}
+
+    def describe_services(self, ctx: RequestContext, params: Params) -> Params:
+        services, failures = self.services.describe(
+            Scope.of(ctx), params.get("cluster"), params["services"], params.get("include")
+        )
+        return {"services": services, "failures": failures}
+
+    def list_services(self, ctx: RequestContext, params: Params) -> Params:
+        _max_results(params, 10, 100)
+        arns, token = self.services.list_arns(Scope.of(ctx), params)
+        return {"serviceArns": arns, "nextToken": token}
 
     # -- tags ---------------------------------------------------------------------------------
     def tag_resource(self, ctx: RequestContext, params: Params) -> Params:

@@ -102,40 +102,77 @@ class TaskBackend:
         launch_type = params.get("launchType")
         if launch_type in ("EC2", "EXTERNAL", "MANAGED_INSTANCES"):
             raise invalid_parameter("No Container Instances were found in your cluster.")
-        definition = self.task_definitions.find(scope, params["taskDefinition"])
-        if definition is None or definition["status"] == "DELETE_IN_PROGRESS":
-            raise client_error("TaskDefinition not found.")
-        if "FARGATE" not in definition.get("compatibilities", []):
-            raise invalid_parameter("Task definition does not support launch_type FARGATE.")
+        definition = self.runnable_definition(scope, params["taskDefinition"])
         overrides = params.get("overrides") or {}
         self._check_overrides(definition, overrides)
-        network = self._network(scope, definition, params)
+        network = self.network_for(scope, definition, params.get("networkConfiguration"))
         tags = check_tags(params.get("tags", []))
         if params.get("propagateTags") == "TASK_DEFINITION":
             known = {t["key"] for t in tags}
             tags += [t for t in self.tags.get(definition["taskDefinitionArn"]) if t["key"] not in known]
         group = params.get("group") or f"family:{definition['family']}"
-        tasks: list[Document] = []
         with self.store.transaction():
-            for _ in range(count):
-                doc = new_task(
+            tasks = [
+                self.start_task(
                     scope,
-                    cluster_arn=cluster["clusterArn"],
-                    definition=definition,
+                    cluster["clusterArn"],
+                    definition,
+                    network,
                     overrides=overrides,
-                    network=network,
                     started_by=params.get("startedBy"),
                     group=group,
                     tags=tags,
-                    availability_zone=network["availability_zone"],
+                    launch=False,
                 )
-                save_task(self.store, doc)
-                self.tags.replace(doc["taskArn"], tags)
-                tasks.append(doc)
-        if self.launcher is not None:
-            for doc in tasks:
-                self.launcher.launch(doc)
+                for _ in range(count)
+            ]
+        for doc in tasks:
+            self._launch(doc)
         return [public_view(doc, include_tags=True) for doc in tasks], []
+
+    def runnable_definition(self, scope: Scope, identifier: str) -> Document:
+        """The task definition a RunTask or service names, if it can run on Fargate."""
+        definition = self.task_definitions.find(scope, identifier)
+        if definition is None or definition["status"] == "DELETE_IN_PROGRESS":
+            raise client_error("TaskDefinition not found.")
+        if "FARGATE" not in definition.get("compatibilities", []):
+            raise invalid_parameter("Task definition does not support launch_type FARGATE.")
+        return definition
+
+    def start_task(
+        self,
+        scope: Scope,
+        cluster_arn: str,
+        definition: Document,
+        network: dict[str, Any],
+        *,
+        overrides: dict[str, Any] | None = None,
+        started_by: str | None,
+        group: str,
+        tags: list[dict[str, str]],
+        launch: bool = True,
+    ) -> Document:
+        """Record one task (PROVISIONING) and, unless told not to yet, hand it to the agent."""
+        doc = new_task(
+            scope,
+            cluster_arn=cluster_arn,
+            definition=definition,
+            overrides=overrides or {},
+            network=network,
+            started_by=started_by,
+            group=group,
+            tags=tags,
+            availability_zone=network["availability_zone"],
+        )
+        save_task(self.store, doc)
+        self.tags.replace(doc["taskArn"], tags)
+        if launch:
+            self._launch(doc)
+        return doc
+
+    def _launch(self, doc: Document) -> None:
+        if self.launcher is not None:
+            self.launcher.launch(doc)
 
     @staticmethod
     def _check_overrides(definition: Document, overrides: dict[str, Any]) -> None:
@@ -147,8 +184,11 @@ class TaskBackend:
                     f"Override for container named {name} is not a container in the TaskDefinition."
                 )
 
-    def _network(self, scope: Scope, definition: Document, params: dict[str, Any]) -> dict[str, Any]:
-        config = (params.get("networkConfiguration") or {}).get("awsvpcConfiguration")
+    def network_for(
+        self, scope: Scope, definition: Document, configuration: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """The checked awsvpc network of a task: subnets, security groups, the chosen subnet."""
+        config = (configuration or {}).get("awsvpcConfiguration")
         if definition.get("networkMode") == "awsvpc" and not config:
             raise invalid_parameter(
                 "Network Configuration must be provided when networkMode 'awsvpc' is specified."

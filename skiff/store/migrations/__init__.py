@@ -131,6 +131,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX iam_credentials_by_principal ON iam_credentials (principal, expires);
         """,
     ),
+    Migration(
+        8,
+        "ECS services",
+        """
+        CREATE TABLE services (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, cluster TEXT NOT NULL,
+            name TEXT NOT NULL, status TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX services_by_cluster ON services (cluster, status);
+        CREATE INDEX services_by_status ON services (status);
+        """,
+    ),
 )
 
-LATEST_VERSION = MIGRATIONS[-1].version
+LATEST_VERSION = max(m.version for m in MIGRATIONS)

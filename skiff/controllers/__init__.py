@@ -1,0 +1,1 @@
+"""Reconcile loops: level-triggered, idempotent, derived from stored state after any crash."""

@@ -1,0 +1,294 @@
+"""The ECS service scheduler: keeps each service at its desired count and rolls deployments.
+
+Every pass reads a service and the tasks its deployments started, and moves one step toward the
+wanted state: launch primary tasks while the total stays within `maximumPercent`, stop old or
+unhealthy ones while the healthy total stays at `minimumHealthyPercent`, trip the circuit breaker
+(and roll back) when a deployment's tasks keep failing, retire drained deployments, and emit
+ECS's events. Nothing but the service document is stored here: counts come from task records, so
+a pass after a crash sees exactly what runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import math
+
+from skiff.services.ecs.service_model import (
+    PENDING_STATES,
+    SERVICES,
+    add_event,
+    counts,
+    failure_threshold,
+    new_deployment,
+    now,
+    save_service,
+    task_is_healthy,
+)
+from skiff.services.ecs.services import ServiceBackend
+from skiff.services.ecs.task_model import task_id_of
+from skiff.services.ecs.tasks import TaskBackend
+from skiff.services.scope import Scope
+from skiff.store.base import Document, Store
+
+log = logging.getLogger("skiff.controllers.services")
+
+INTERVAL = 1.0
+BATCH = 10  # tasks launched per service per pass
+FAILURE_WINDOW = dt.timedelta(minutes=5)
+
+
+class ServiceScheduler:
+    def __init__(
+        self, store: Store, services: ServiceBackend, tasks: TaskBackend, interval: float = INTERVAL
+    ) -> None:
+        self.store = store
+        self.services = services
+        self.tasks = tasks
+        self.interval = interval
+        self._wake = asyncio.Event()
+        self._loop: asyncio.Task[None] | None = None
+        services.wake = self.wake
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop().create_task(self._run(), name="service-scheduler")
+
+    async def stop(self) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
+            try:
+                self.reconcile_all()
+            except Exception:
+                log.exception("service scheduler pass failed")
+
+    def reconcile_all(self) -> None:
+        for service in self.store.find(SERVICES, {"status": ("ACTIVE", "DRAINING")}):
+            self.reconcile(service)
+
+    # -- one pass over one service ------------------------------------------------------------------
+    def reconcile(self, service: Document) -> None:
+        scope = Scope(service["_skiff"]["account"], service["_skiff"]["region"])
+        tasks = self.services.tasks_of(service)
+        changed = self._replace_unhealthy(service, tasks)
+        changed |= self._circuit_breaker(service, tasks)
+        changed |= self._scale(scope, service, tasks)
+        tasks = self.services.tasks_of(service)
+        changed |= self._retire(service, tasks)
+        if changed:
+            save_service(self.store, service)
+
+    def _live(self, tasks: list[Document], deployment: Document | None = None) -> list[Document]:
+        wanted = None if deployment is None else deployment["id"]
+        return [t for t in tasks if t["desiredStatus"] == "RUNNING" and wanted in (None, t.get("startedBy"))]
+
+    def _stop(self, service: Document, stopping: list[Document], reason: str) -> None:
+        launcher = self.tasks.launcher
+        for task in stopping:
+            if launcher is not None:
+                launcher.request_stop(task["taskArn"], "ServiceSchedulerInitiated", reason)
+        if stopping:
+            ids = " ".join(f"(task {task_id_of(t['taskArn'])})" for t in stopping)
+            add_event(
+                service,
+                f"(service {service['serviceName']}) has stopped {len(stopping)} running tasks: {ids}.",
+            )
+
+    def _replace_unhealthy(self, service: Document, tasks: list[Document]) -> bool:
+        grace = dt.timedelta(seconds=int(service.get("healthCheckGracePeriodSeconds") or 0))
+        sick = [
+            t
+            for t in self._live(tasks)
+            if t.get("healthStatus") == "UNHEALTHY"
+            and isinstance(t.get("startedAt"), dt.datetime)
+            and now() - t["startedAt"] >= grace
+        ]
+        for task in sick:
+            add_event(
+                service,
+                f"(service {service['serviceName']}) (task {task_id_of(task['taskArn'])}) "
+                "failed container health checks.",
+            )
+        self._stop(service, sick, "Task failed container health checks")
+        return bool(sick)
+
+    def _circuit_breaker(self, service: Document, tasks: list[Document]) -> bool:
+        primary = service["deployments"][0]
+        breaker = service["deploymentConfiguration"].get("deploymentCircuitBreaker") or {}
+        if not breaker.get("enable") or primary.get("rolloutState") != "IN_PROGRESS":
+            return False
+        mine = [t for t in tasks if t.get("startedBy") == primary["id"]]
+        if counts(mine)["failedTasks"] < failure_threshold(service["desiredCount"]):
+            return False
+        name = service["serviceName"]
+        primary["rolloutState"] = "FAILED"
+        primary["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
+        primary["updatedAt"] = now()
+        add_event(
+            service,
+            f"(service {name}) (deployment {primary['id']}) deployment failed: tasks failed to start.",
+        )
+        last = service["_skiff"].get("last_completed")
+        if breaker.get("rollback") and last:
+            primary["status"] = "ACTIVE"
+            earlier = [d for d in service["deployments"] if d["id"] == last.get("id")]
+            if earlier:  # the last completed deployment is still there: it becomes PRIMARY again
+                rollback = earlier[0]
+                service["deployments"].remove(rollback)
+                rollback.update(status="PRIMARY", desiredCount=service["desiredCount"], updatedAt=now())
+            else:
+                rollback = new_deployment(
+                    last["taskDefinition"], service["desiredCount"], last.get("networkConfiguration")
+                )
+            service["deployments"].insert(0, rollback)
+            service["taskDefinition"] = last["taskDefinition"]
+            if last.get("network"):
+                service["_skiff"]["network"] = last["network"]
+            add_event(service, f"(service {name}) rolling back to deployment {rollback['id']}.")
+        return True
+
+    def _backing_off(self, tasks: list[Document], deployment: Document) -> bool:
+        """A deployment whose tasks keep failing waits before trying again (5 s doubling, ≤ 5 min)."""
+        recent = [
+            t
+            for t in tasks
+            if t.get("startedBy") == deployment["id"]
+            and t["lastStatus"] == "STOPPED"
+            and t.get("stopCode") in ("TaskFailedToStart", "EssentialContainerExited")
+            and isinstance(t.get("stoppedAt"), dt.datetime)
+            and now() - t["stoppedAt"] < FAILURE_WINDOW
+        ]
+        if len(recent) < 3:
+            return False
+        wait = min(300.0, 5.0 * 2 ** (len(recent) - 3))
+        latest: dt.datetime = max(t["stoppedAt"] for t in recent)
+        return bool((now() - latest).total_seconds() < wait)
+
+    def _scale(self, scope: Scope, service: Document, tasks: list[Document]) -> bool:
+        primary = service["deployments"][0]
+        desired = service["desiredCount"] if service["status"] == "ACTIVE" else 0
+        config = service["deploymentConfiguration"]
+        max_total = math.floor(desired * int(config["maximumPercent"]) / 100)
+        min_healthy = math.ceil(desired * int(config["minimumHealthyPercent"]) / 100)
+        live = self._live(tasks)
+        mine = self._live(tasks, primary)
+        old = [t for t in live if t.get("startedBy") != primary["id"]]
+        changed = False
+        launchable = primary.get("rolloutState") != "FAILED" and not self._backing_off(tasks, primary)
+        need = desired - len(mine)
+        if need > 0 and launchable:
+            room = max(0, max_total - len(live))
+            if not old:
+                room = max(room, need)  # nothing to replace: scaling out is bounded by desired only
+            launched = self._launch(scope, service, primary, min(need, room, BATCH))
+            changed |= bool(launched)
+        elif need < 0:
+            extra = sorted(mine, key=lambda t: (t["lastStatus"] == "RUNNING", t["createdAt"]))[:-need]
+            self._stop(service, extra, f"Scaling activity initiated by (deployment {primary['id']})")
+            changed |= bool(extra)
+        # Old deployments drain: unhealthy or pending ones freely, healthy ones down to min_healthy.
+        healthy = sum(1 for t in self._live(self.services.tasks_of(service)) if task_is_healthy(t))
+        stoppable = healthy - min_healthy
+        draining: list[Document] = []
+        for task in sorted(old, key=lambda t: (task_is_healthy(t), t["createdAt"])):
+            if not task_is_healthy(task):
+                draining.append(task)
+            elif stoppable > 0:
+                draining.append(task)
+                stoppable -= 1
+        if draining:
+            deployment = next(
+                (d for d in service["deployments"] if d["id"] == draining[0].get("startedBy")), primary
+            )
+            self._stop(service, draining, f"Scaling activity initiated by (deployment {deployment['id']})")
+            changed = True
+        if primary.get("desiredCount") != desired:
+            primary["desiredCount"] = desired
+            changed = True
+        return changed
+
+    def _launch(self, scope: Scope, service: Document, deployment: Document, count: int) -> list[Document]:
+        if count <= 0:
+            return []
+        definition = self.tasks.task_definitions.find(scope, deployment["taskDefinition"])
+        if definition is None:
+            return []
+        tags = self._task_tags(service, definition)
+        started = [
+            self.tasks.start_task(
+                scope,
+                service["clusterArn"],
+                definition,
+                service["_skiff"]["network"],
+                started_by=deployment["id"],
+                group=f"service:{service['serviceName']}",
+                tags=tags,
+            )
+            for _ in range(count)
+        ]
+        ids = " ".join(f"(task {task_id_of(t['taskArn'])})" for t in started)
+        add_event(service, f"(service {service['serviceName']}) has started {len(started)} tasks: {ids}.")
+        deployment["updatedAt"] = now()
+        return started
+
+    def _task_tags(self, service: Document, definition: Document) -> list[dict[str, str]]:
+        tags: list[dict[str, str]] = []
+        if service.get("propagateTags") == "SERVICE":
+            tags = list(self.services.tags.get(service["serviceArn"]))
+        elif service.get("propagateTags") == "TASK_DEFINITION":
+            tags = list(self.services.tags.get(definition["taskDefinitionArn"]))
+        if service.get("enableECSManagedTags"):
+            cluster = service["clusterArn"].rsplit("/", 1)[-1]
+            tags += [
+                {"key": "aws:ecs:clusterName", "value": cluster},
+                {"key": "aws:ecs:serviceName", "value": service["serviceName"]},
+            ]
+        return tags
+
+    def _retire(self, service: Document, tasks: list[Document]) -> bool:
+        changed = False
+        primary = service["deployments"][0]
+        keep = [primary]
+        for deployment in service["deployments"][1:]:
+            if self._live(tasks, deployment):
+                keep.append(deployment)
+            else:
+                changed = True  # drained: INACTIVE, no longer listed
+        service["deployments"] = keep
+        mine = self._live(tasks, primary)
+        desired = primary["desiredCount"]
+        steady = len(keep) == 1 and len(mine) == desired and all(t["lastStatus"] == "RUNNING" for t in mine)
+        if steady and primary.get("rolloutState") == "IN_PROGRESS":
+            primary["rolloutState"] = "COMPLETED"
+            primary["rolloutStateReason"] = f"ECS deployment {primary['id']} completed."
+            primary["updatedAt"] = now()
+            service["_skiff"]["last_completed"] = {
+                "id": primary["id"],
+                "taskDefinition": primary["taskDefinition"],
+                "networkConfiguration": primary.get("networkConfiguration"),
+                "network": service["_skiff"]["network"],
+            }
+            name = service["serviceName"]
+            add_event(service, f"(service {name}) (deployment {primary['id']}) deployment completed.")
+            add_event(service, f"(service {name}) has reached a steady state.")
+            changed = True
+        if (
+            service["status"] == "DRAINING"
+            and not self._live(tasks)
+            and not any(t["lastStatus"] in PENDING_STATES for t in tasks)
+        ):
+            service["status"] = "INACTIVE"
+            changed = True
+        return changed
