@@ -17,7 +17,6 @@ import logging
 import math
 
 from skiff.services.ecs.service_model import (
-    PENDING_STATES,
     SERVICES,
     add_event,
     counts,
@@ -284,11 +283,7 @@ class ServiceScheduler:
             add_event(service, f"(service {name}) (deployment {primary['id']}) deployment completed.")
             add_event(service, f"(service {name}) has reached a steady state.")
             changed = True
-        if (
-            service["status"] == "DRAINING"
-            and not self._live(tasks)
-            and not any(t["lastStatus"] in PENDING_STATES for t in tasks)
-        ):
+        if service["status"] == "DRAINING" and all(t["lastStatus"] == "STOPPED" for t in tasks):
             service["status"] = "INACTIVE"
             changed = True
         return changed
