@@ -57,6 +57,7 @@ def build_config(
     pause_id: str,
     cgroup_parent: str | None,
     injected_env: dict[str, str],
+    secret_env: dict[str, str] | None = None,
     volume_names: dict[str, str],
     volumes_from: list[str],
     image: str,
@@ -95,7 +96,7 @@ def build_config(
         host["PidMode"] = f"container:{pause_id}"
     config: dict[str, Any] = {
         "Image": image,
-        "Env": environment(container, injected_env),
+        "Env": environment(container, injected_env) + [f"{k}={v}" for k, v in (secret_env or {}).items()],
         "Labels": task_container_labels(
             task, container["name"], container.get("dockerLabels") or {}, instance
         ),

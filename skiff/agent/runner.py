@@ -19,7 +19,8 @@ from typing import Any
 
 from skiff.agent.cgroups import TaskCgroups
 from skiff.agent.docker import DockerClient, DockerError
-from skiff.agent.hooks import create, health, network, pull, start, stop
+from skiff.agent.hooks import configuration, create, health, network, pull, start, stop
+from skiff.agent.hooks.configuration import ConfigSources
 from skiff.net.linklocal import LinkLocalRedirects
 from skiff.net.pause import PausePool
 from skiff.services.ecs.task_model import INTERNAL, task_id_of
@@ -42,6 +43,7 @@ class AgentEnv:
     store: Store
     injected_env: Callable[[Document, str], dict[str, str]]
     instance: str = "default"
+    config_sources: ConfigSources | None = None
     on_eni: Callable[[Document, bool], None] | None = None
     linklocal: LinkLocalRedirects | None = None
     on_stopped: Callable[[TaskRunner], None] | None = None
@@ -67,6 +69,10 @@ class TaskRunner:
         for entry in doc["containers"]:
             if entry.get("runtimeId"):
                 self.states[entry["name"]].container_id = entry["runtimeId"]
+        # Fetched configuration, in memory only: names -> values per container.
+        self.file_env: dict[str, dict[str, str]] = {}
+        self.secret_env: dict[str, dict[str, str]] = {}
+        self.registry_auth: dict[str, dict[str, str]] = {}
         self._changed = asyncio.Event()
         self._stop_wanted = asyncio.Event()
         if doc["desiredStatus"] == "STOPPED":
@@ -156,12 +162,18 @@ class TaskRunner:
         if self.stop_requested:
             return
         try:
+            configuration.resolve(self)
             await pull.pull_images(self)
             self.save()
             await create.create_containers(self)
             self.save()
             await start.start_in_order(self)
-        except (pull.PullError, create.CreateError, start.StartError) as exc:
+        except (
+            configuration.ConfigurationError,
+            pull.PullError,
+            create.CreateError,
+            start.StartError,
+        ) as exc:
             raise _LaunchFailure(exc.container, str(exc)) from exc
         if self.stop_requested:
             return

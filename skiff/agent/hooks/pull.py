@@ -34,7 +34,7 @@ async def pull_images(runner: TaskRunner) -> None:
         info = await runner.env.docker.inspect_image(image)
         if info is None:
             try:
-                await runner.env.docker.pull_image(image)
+                await runner.env.docker.pull_image(image, runner.registry_auth.get(container["name"]))
             except DockerError as exc:
                 raise PullError(container["name"], f"CannotPullContainerError: {exc.message}") from exc
             info = await runner.env.docker.inspect_image(image)
