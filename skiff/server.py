@@ -11,6 +11,7 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiohttp import web
 
@@ -27,22 +28,29 @@ from skiff.controllers.service_scheduler import ServiceScheduler
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.security.sealing import Sealer
 from skiff.services.ec2.provider import Ec2Provider
+from skiff.services.ecs.config_sources import ServiceConfigSources
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
 from skiff.services.iam.provider import IamProvider
+from skiff.services.s3.provider import S3Provider
+from skiff.services.secretsmanager.provider import SecretsManagerProvider
+from skiff.services.ssm.provider import SsmProvider
 from skiff.services.sts.provider import StsProvider
 from skiff.store import SqliteStore, Store
 
 log = logging.getLogger("skiff")
 
 
-def build_providers(store: Store, sealer: Sealer) -> dict[str, Provider]:
+def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, Provider]:
     """Every service skiff serves. `sealer` encrypts secret values at rest."""
     providers: list[Provider] = [
         EcsProvider(store),
         Ec2Provider(store),
         IamProvider(store),
         StsProvider(store),
+        S3Provider(store, data_dir),
+        SecretsManagerProvider(store, sealer),
+        SsmProvider(store, sealer),
     ]
     return {p.service: p for p in providers}
 
@@ -56,6 +64,12 @@ def connect_agent(providers: dict[str, Provider], agent: Agent) -> None:
     if isinstance(ec2, Ec2Provider):
         ecs.tasks.subnets = ec2
         agent.env.on_eni = NetworkInterfaceRecorder(ec2.backend)
+    s3, secrets, ssm = providers["s3"], providers["secretsmanager"], providers["ssm"]
+    assert isinstance(s3, S3Provider) and isinstance(secrets, SecretsManagerProvider)
+    assert isinstance(ssm, SsmProvider)
+    agent.env.config_sources = ServiceConfigSources(
+        s3.objects.get_object_bytes, secrets.backend.resolve, ssm.backend.resolve
+    )
 
 
 def credentials_source(providers: dict[str, Provider]) -> CredentialsSource:
@@ -76,7 +90,7 @@ class Server:
 def build(config: Config, store: Store | None = None) -> Server:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store = store or SqliteStore(config.database_path)
-    providers = build_providers(store, Sealer.for_data_dir(config.data_dir))
+    providers = build_providers(store, Sealer.for_data_dir(config.data_dir), config.data_dir)
     linklocal = LinkLocalRedirects(config.metadata_port, config.port)
     agent = Agent(
         store, cleanup_seconds=config.task_cleanup_seconds, linklocal=linklocal, instance=config.instance_id()

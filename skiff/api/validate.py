@@ -42,12 +42,16 @@ def _quote(value: Any) -> str:
     return f"'{text}'"
 
 
+HIDDEN = object()  # stands for the value of a member the model marks `sensitive`
+
+
 class _Report:
     def __init__(self) -> None:
         self.problems: list[str] = []
 
     def add(self, value: Any, where: str, constraint: str) -> None:
-        self.problems.append(f"Value {_quote(value)} at '{where}' failed to satisfy constraint: {constraint}")
+        shown = "" if value is HIDDEN else f" {_quote(value)}"  # sensitive members are never echoed
+        self.problems.append(f"Value{shown} at '{where}' failed to satisfy constraint: {constraint}")
 
 
 def _lower_first(name: str) -> str:
@@ -59,6 +63,7 @@ def _check(shape: Shape, value: Any, where: str, report: _Report, depth: int) ->
         raise SerializationError("The request is nested too deeply.")
     kind = shape.type_name
     meta = shape.metadata
+    shown = HIDDEN if meta.get("sensitive") else value
     if kind == "structure":
         if not isinstance(value, dict):
             return
@@ -72,7 +77,7 @@ def _check(shape: Shape, value: Any, where: str, report: _Report, depth: int) ->
     elif kind == "list":
         if not isinstance(value, list):
             return
-        _check_size(len(value), meta, value, where, report, "length")
+        _check_size(len(value), meta, shown, where, report, "length")
         for index, item in enumerate(value):
             path = f"{where}.{index + 1}.member"
             if item is None:
@@ -82,7 +87,7 @@ def _check(shape: Shape, value: Any, where: str, report: _Report, depth: int) ->
     elif kind == "map":
         if not isinstance(value, dict):
             return
-        _check_size(len(value), meta, value, where, report, "length")
+        _check_size(len(value), meta, shown, where, report, "length")
         for key, item in value.items():
             _check(shape.key, key, f"{where}.key", report, depth + 1)
             if item is None:
@@ -94,21 +99,21 @@ def _check(shape: Shape, value: Any, where: str, report: _Report, depth: int) ->
             return
         enum = shape.enum
         if enum and value not in enum:
-            report.add(value, where, "Member must satisfy enum value set: [" + ", ".join(enum) + "]")
+            report.add(shown, where, "Member must satisfy enum value set: [" + ", ".join(enum) + "]")
             return
-        _check_size(len(value), meta, value, where, report, "length")
+        _check_size(len(value), meta, shown, where, report, "length")
         pattern = meta.get("pattern")
         if pattern:
             compiled = _compiled(pattern)
             if compiled is not None and compiled.fullmatch(value) is None:
-                report.add(value, where, f"Member must satisfy regular expression pattern: {pattern}")
+                report.add(shown, where, f"Member must satisfy regular expression pattern: {pattern}")
     elif kind in ("integer", "long", "float", "double"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return
         if "min" in meta and value < meta["min"]:
-            report.add(value, where, f"Member must have value greater than or equal to {meta['min']}")
+            report.add(shown, where, f"Member must have value greater than or equal to {meta['min']}")
         if "max" in meta and value > meta["max"]:
-            report.add(value, where, f"Member must have value less than or equal to {meta['max']}")
+            report.add(shown, where, f"Member must have value less than or equal to {meta['max']}")
     elif kind == "blob" and isinstance(value, (bytes, bytearray)):
         _check_size(len(value), meta, "<binary>", where, report, "length")
 

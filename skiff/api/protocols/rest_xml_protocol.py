@@ -210,9 +210,10 @@ class RestXmlProtocol(WireProtocol):
     ) -> HttpResponse:
         headers = self._headers(request_id)
         shape = operation.output_shape
+        modelled = int(operation.http.get("responseCode", 200))  # e.g. 204 for DeleteObject
         if shape is None:
-            return HttpResponse(200, headers, b"")
-        status = 200
+            return HttpResponse(modelled, headers, b"")
+        status = 206 if result.get("ContentRange") and "ContentRange" in shape.members else modelled
         for name, member in shape.members.items():
             value = result.get(name)
             location = member.serialization.get("location")

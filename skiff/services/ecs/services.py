@@ -6,6 +6,7 @@ records what is wanted: desired count, deployments, configuration.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from skiff.services.pagination import BadToken, paginate
 from skiff.services.scope import Scope
 from skiff.store.base import Document, Store
 
+SERVICE_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
 DEFAULT_DEPLOYMENT: dict[str, Any] = {
     "deploymentCircuitBreaker": {"enable": False, "rollback": False},
     "maximumPercent": 200,
@@ -62,6 +64,11 @@ class ServiceBackend:
     def create(self, scope: Scope, params: dict[str, Any]) -> Document:
         cluster = self.clusters.require_active(scope, params.get("cluster"))
         name = params["serviceName"]
+        if not SERVICE_NAME.match(name):
+            raise invalid_parameter(
+                "Service name can have up to 255 characters: letters (upper and lower case), numbers, "
+                "hyphens and underscores."
+            )
         arn = service_arn(scope, cluster["clusterName"], name)
         existing = self.store.get(SERVICES, arn)
         if existing is not None and existing["status"] != "INACTIVE":
@@ -75,6 +82,8 @@ class ServiceBackend:
             raise invalid_parameter(
                 "The daemon scheduling strategy does not support the FARGATE launch type."
             )
+        if not params.get("taskDefinition"):
+            raise invalid_parameter("A task definition must be specified for the ECS deployment controller.")
         definition = self.tasks.runnable_definition(scope, params["taskDefinition"])
         desired = int(params.get("desiredCount", 0))
         network = self.tasks.network_for(scope, definition, params.get("networkConfiguration"))

@@ -132,6 +132,51 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
     ),
     Migration(
+        5,
+        "S3: buckets, objects, body digests, multipart uploads and their parts",
+        """
+        CREATE TABLE s3_buckets (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX s3_buckets_by_account ON s3_buckets (account);
+        CREATE TABLE s3_objects (
+            pk TEXT PRIMARY KEY, bucket TEXT NOT NULL, object_key TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX s3_objects_by_key ON s3_objects (bucket, object_key);
+        CREATE TABLE s3_bodies (pk TEXT PRIMARY KEY, bucket TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX s3_bodies_by_bucket ON s3_bodies (bucket);
+        CREATE TABLE s3_uploads (
+            pk TEXT PRIMARY KEY, bucket TEXT NOT NULL, object_key TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX s3_uploads_by_key ON s3_uploads (bucket, object_key);
+        CREATE TABLE s3_parts (
+            pk TEXT PRIMARY KEY, upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX s3_parts_by_upload ON s3_parts (upload_id, part_number);
+        """,
+    ),
+    Migration(
+        6,
+        "Secrets Manager: secrets (metadata, version stages, tags) and their sealed version values",
+        """
+        CREATE TABLE sm_secrets (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            deleted INTEGER NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX sm_secrets_by_name ON sm_secrets (account, region, name);
+        CREATE TABLE sm_secret_versions (pk TEXT PRIMARY KEY, secret TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX sm_secret_versions_by_secret ON sm_secret_versions (secret);
+        """,
+    ),
+    Migration(
+        7,
+        "SSM Parameter Store: parameters (metadata, labels, tags) and their versions",
+        """
+        CREATE TABLE ssm_parameters (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX ssm_parameters_by_name ON ssm_parameters (account, region, name);
+        CREATE TABLE ssm_parameter_versions (
+            pk TEXT PRIMARY KEY, parameter TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX ssm_parameter_versions_by_parameter ON ssm_parameter_versions (parameter, version);
+        """,
+    ),
+    Migration(
         8,
         "ECS services",
         """

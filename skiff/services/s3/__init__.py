@@ -1,0 +1,1 @@
+"""Amazon S3: buckets, objects (bodies on disk, metadata in the store), listing and multipart uploads."""

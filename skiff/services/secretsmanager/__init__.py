@@ -1,0 +1,1 @@
+"""AWS Secrets Manager: secrets with staged versions whose values are stored only sealed."""

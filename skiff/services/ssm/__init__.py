@@ -1,0 +1,1 @@
+"""AWS Systems Manager Parameter Store: versioned parameters; SecureString values stored sealed."""
