@@ -97,6 +97,15 @@ def build(config: Config, store: Store | None = None) -> Server:
     )
     connect_agent(providers, agent)
     gateway = Gateway(providers, config.account_id, config.default_region)
+    iam = providers["iam"]
+    assert isinstance(iam, IamProvider)
+
+    def identify(access_key_id: str) -> str | None:
+        identity = iam.credentials.identity_of(access_key_id)
+        return str(identity["Arn"]) if identity else None
+
+    gateway.identify = identify
+    gateway.task_address = ADDRESS
     api = web.Application(client_max_size=MAX_BODY_BYTES)
     api.router.add_route("*", "/{tail:.*}", gateway.handle)
     metadata = MetadataEndpoint(

@@ -73,6 +73,7 @@ class TaskRunner:
         self.file_env: dict[str, dict[str, str]] = {}
         self.secret_env: dict[str, dict[str, str]] = {}
         self.registry_auth: dict[str, dict[str, str]] = {}
+        self.log_options: dict[str, dict[str, str]] = {}  # logConfiguration.secretOptions, for the log driver
         self._changed = asyncio.Event()
         self._stop_wanted = asyncio.Event()
         if doc["desiredStatus"] == "STOPPED":

@@ -16,3 +16,5 @@ class RequestContext:
     account_id: str
     access_key_id: str | None = None
     protocol: str = "json"
+    principal_arn: str | None = None  # who signed: the account root, or an assumed role skiff issued
+    from_task: bool = False  # arrived on the link-local address tasks use

@@ -44,6 +44,13 @@ if rel:
     import boto3
     out["identity"] = boto3.client("sts").get_caller_identity()
     out["identity"].pop("ResponseMetadata", None)
+else:
+    import boto3, botocore.exceptions
+    try:
+        boto3.client("sts", aws_access_key_id="AKIAFAKEFAKEFAKE", aws_secret_access_key="x").get_caller_identity()
+        out["foreign_keys"] = "accepted"
+    except botocore.exceptions.ClientError as e:
+        out["foreign_keys"] = e.response["Error"]["Code"]
 print("SKIFF-RESULT " + json.dumps(out), flush=True)
 import time; time.sleep(600)
 """
@@ -159,3 +166,5 @@ def test_a_task_cannot_use_another_tasks_credentials(
     assert status == 400
     assert body["code"] == "InvalidIdInRequest"
     assert "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" not in result["env"]
+    # a task without a role cannot call skiff with keys skiff never issued
+    assert result["foreign_keys"] == "InvalidClientTokenId"

@@ -107,10 +107,12 @@ def resolve(runner: TaskRunner) -> None:
     sources = runner.env.config_sources
     for container in runner.internal["containers"]:
         name = str(container["name"])
+        log_secrets = (container.get("logConfiguration") or {}).get("secretOptions") or []
         needs = (
             container.get("environmentFiles")
             or container.get("secrets")
             or container.get("repositoryCredentials")
+            or log_secrets
         )
         if not needs:
             continue
@@ -122,6 +124,9 @@ def resolve(runner: TaskRunner) -> None:
         runner.secret_env[name] = {
             str(s["name"]): secret_value(runner, sources, name, str(s["valueFrom"]))
             for s in container.get("secrets", [])
+        }
+        runner.log_options[name] = {
+            str(s["name"]): secret_value(runner, sources, name, str(s["valueFrom"])) for s in log_secrets
         }
         credentials = (container.get("repositoryCredentials") or {}).get("credentialsParameter")
         if credentials:
