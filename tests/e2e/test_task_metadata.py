@@ -47,7 +47,8 @@ if rel:
 else:
     import boto3, botocore.exceptions
     try:
-        boto3.client("sts", aws_access_key_id="AKIAFAKEFAKEFAKE", aws_secret_access_key="x").get_caller_identity()
+        sts = boto3.client("sts", aws_access_key_id="AKIAFAKEFAKEFAKE", aws_secret_access_key="x")
+        sts.get_caller_identity()
         out["foreign_keys"] = "accepted"
     except botocore.exceptions.ClientError as e:
         out["foreign_keys"] = e.response["Error"]["Code"]
