@@ -35,8 +35,9 @@ from skiff.store.base import Document, Store
 log = logging.getLogger("skiff.controllers.services")
 
 INTERVAL = 1.0
-BATCH = 10  # tasks launched per service per pass
+BATCH = 50  # tasks launched per service per pass
 FAILURE_WINDOW = dt.timedelta(minutes=5)
+SHOW_FAILED = dt.timedelta(seconds=5)  # a failed, drained deployment stays listed this long
 
 
 class ServiceScheduler:
@@ -80,14 +81,24 @@ class ServiceScheduler:
     # -- one pass over one service ------------------------------------------------------------------
     def reconcile(self, service: Document) -> None:
         scope = Scope(service["_skiff"]["account"], service["_skiff"]["region"])
-        tasks = self.services.tasks_of(service)
+        # Tasks still alive, plus the primary deployment's stopped ones (for its failure count):
+        # never the whole history, which only grows.
+        primary = service["deployments"][0]["id"]
+        tasks = self._tasks(service, primary)
         changed = self._replace_unhealthy(service, tasks)
         changed |= self._circuit_breaker(service, tasks)
         changed |= self._scale(scope, service, tasks)
-        tasks = self.services.tasks_of(service)
+        if changed:
+            tasks = self._tasks(service, service["deployments"][0]["id"])
         changed |= self._retire(service, tasks)
         if changed:
             save_service(self.store, service)
+
+    def _tasks(self, service: Document, primary: str) -> list[Document]:
+        alive = self.services.tasks_of(service, stopped=False)
+        ids = {t["taskArn"] for t in alive}
+        recent = [t for t in self.services.tasks_of(service, started_by=primary) if t["taskArn"] not in ids]
+        return alive + recent
 
     def _live(self, tasks: list[Document], deployment: Document | None = None) -> list[Document]:
         wanted = None if deployment is None else deployment["id"]
@@ -147,6 +158,8 @@ class ServiceScheduler:
                 rollback = earlier[0]
                 service["deployments"].remove(rollback)
                 rollback.update(status="PRIMARY", desiredCount=service["desiredCount"], updatedAt=now())
+                rollback["rolloutState"] = "IN_PROGRESS"
+                rollback["rolloutStateReason"] = f"ECS deployment {rollback['id']} in progress."
             else:
                 rollback = new_deployment(
                     last["taskDefinition"], service["desiredCount"], last.get("networkConfiguration")
@@ -198,7 +211,9 @@ class ServiceScheduler:
             self._stop(service, extra, f"Scaling activity initiated by (deployment {primary['id']})")
             changed |= bool(extra)
         # Old deployments drain: unhealthy or pending ones freely, healthy ones down to min_healthy.
-        healthy = sum(1 for t in self._live(self.services.tasks_of(service)) if task_is_healthy(t))
+        healthy = sum(
+            1 for t in self._live(self.services.tasks_of(service, stopped=False)) if task_is_healthy(t)
+        )
         stoppable = healthy - min_healthy
         draining: list[Document] = []
         for task in sorted(old, key=lambda t: (task_is_healthy(t), t["createdAt"])):
@@ -261,14 +276,17 @@ class ServiceScheduler:
         primary = service["deployments"][0]
         keep = [primary]
         for deployment in service["deployments"][1:]:
-            if self._live(tasks, deployment):
-                keep.append(deployment)
+            failed_lately = (
+                deployment.get("rolloutState") == "FAILED" and now() - deployment["updatedAt"] < SHOW_FAILED
+            )
+            if self._live(tasks, deployment) or failed_lately:
+                keep.append(deployment)  # still draining, or a failure users should get to see
             else:
                 changed = True  # drained: INACTIVE, no longer listed
         service["deployments"] = keep
         mine = self._live(tasks, primary)
         desired = primary["desiredCount"]
-        steady = len(keep) == 1 and len(mine) == desired and all(t["lastStatus"] == "RUNNING" for t in mine)
+        steady = len(keep) == 1 and len(mine) == desired and all(task_is_healthy(t) for t in mine)
         if steady and primary.get("rolloutState") == "IN_PROGRESS":
             primary["rolloutState"] = "COMPLETED"
             primary["rolloutStateReason"] = f"ECS deployment {primary['id']} completed."

@@ -54,6 +54,7 @@ class PausePool:
         self._idle: dict[str, list[PauseHandle]] = {}
         self._refills: dict[str, asyncio.Task[None]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._reserved: set[str] = set()  # addresses chosen for pause containers still starting
 
     async def take(self, subnet: dict[str, Any], region: str) -> PauseHandle:
         subnet_id = subnet["SubnetId"]
@@ -96,8 +97,10 @@ class PausePool:
         network = await self.bridges.ensure(subnet)
         subnet_id = subnet["SubnetId"]
         lock = self._locks.setdefault(subnet_id, asyncio.Lock())
-        async with lock:  # one address choice at a time per subnet
+        async with lock:  # one address choice at a time per subnet; creations then run in parallel
             ip = await self._free_address(network, subnet["CidrBlock"])
+            self._reserved.add(ip)
+        try:
             host, domain = private_dns_name(ip, region).split(".", 1)
             config = {
                 "Image": PAUSE_IMAGE,
@@ -121,6 +124,8 @@ class PausePool:
                 info = await self.docker.inspect_container(container_id)
             except DockerError as exc:
                 raise PauseError(f"pause container for {subnet_id}: {exc.message}") from exc
+        finally:
+            self._reserved.discard(ip)  # started (Docker now shows it) or failed
         if info is None:
             raise PauseError(f"pause container for {subnet_id} vanished")
         endpoint = info["NetworkSettings"]["Networks"][network]
@@ -137,7 +142,7 @@ class PausePool:
         hosts = list(ipaddress.ip_network(cidr, strict=False).hosts())
         usable = hosts[3:] if len(hosts) > 8 else hosts[1:]  # .1 router, .2 DNS, .3 reserved by the VPC
         for address in usable:
-            if str(address) not in used:
+            if str(address) not in used and str(address) not in self._reserved:
                 return str(address)
         raise PauseError(f"subnet {cidr} has no free address")
 

@@ -88,7 +88,8 @@ def task_is_healthy(task: Document) -> bool:
     """RUNNING, and passing health checks where its essential containers have any."""
     if task["lastStatus"] != "RUNNING" or task["desiredStatus"] != "RUNNING":
         return False
-    return task.get("healthStatus") != "UNHEALTHY"
+    checked = any(c.get("essential", True) and c.get("healthCheck") for c in task["_skiff"]["containers"])
+    return task.get("healthStatus") == "HEALTHY" if checked else True
 
 
 def counts(tasks: list[Document]) -> dict[str, int]:

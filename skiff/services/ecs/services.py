@@ -23,7 +23,7 @@ from skiff.services.ecs.service_model import (
     service_arn,
 )
 from skiff.services.ecs.tags import TagBackend, check_tags
-from skiff.services.ecs.tasks import TASKS, TaskBackend
+from skiff.services.ecs.tasks import ACTIVE_STATES, TASKS, TaskBackend
 from skiff.services.pagination import BadToken, paginate
 from skiff.services.scope import Scope
 from skiff.store.base import Document, Store
@@ -215,10 +215,16 @@ class ServiceBackend:
             raise service_not_found()
         return service
 
-    def tasks_of(self, service: Document) -> list[Document]:
-        return self.store.find(
-            TASKS, {"cluster": service["clusterArn"], "grp": f"service:{service['serviceName']}"}
-        )
+    def tasks_of(
+        self, service: Document, *, started_by: str | None = None, stopped: bool = True
+    ) -> list[Document]:
+        """The service's tasks: all of them, or only those not STOPPED, or one deployment's."""
+        where: dict[str, Any] = {"cluster": service["clusterArn"], "grp": f"service:{service['serviceName']}"}
+        if started_by is not None:
+            where["started_by"] = started_by
+        if not stopped:
+            where["last_status"] = ACTIVE_STATES
+        return self.store.find(TASKS, where)
 
     def view(self, service: Document, *, include_tags: bool) -> Document:
         out = {k: copy.deepcopy(v) for k, v in service.items() if k != "_skiff"}
