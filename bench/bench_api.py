@@ -24,218 +24,63 @@ Results are printed as a table and written to ``bench/results/bench_api-<timesta
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import json
 import os
 import platform
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config
 
-HOST = "127.0.0.1"
-REGION = "us-east-1"
+try:
+    from bench.servers import (
+        SKIFF,
+        Server,
+        describe,
+        interrupt,
+        loopback_bypasses_proxies,
+        new_session,
+        package_versions,
+        running_servers,
+    )
+except ImportError:  # run as a script: bench/ is on sys.path, the repository root is not
+    from servers import (  # type: ignore[no-redef]
+        SKIFF,
+        Server,
+        describe,
+        interrupt,
+        loopback_bypasses_proxies,
+        new_session,
+        package_versions,
+        running_servers,
+    )
+
 NOOP_PATH = "/_skiff/noop"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
-SKIFF, NOOP = "skiff", "no-op"
+NOOP = "no-op"
 PEERS = ("moto", "ministack")
 OPERATIONS = ("ListClusters", "DescribeTaskDefinition")
 TASK_FAMILY = "bench"
 TASK_CONTAINERS = [{"name": "app", "image": "busybox", "memory": 128}]
-
-# Modules a server needs; a missing one makes the server "unavailable" instead of an error.
-REQUIRED_MODULES = {SKIFF: ("skiff",), "moto": ("moto", "flask"), "ministack": ("ministack", "hypercorn")}
-FIND_MISSING = (
-    "import importlib.util, sys; print(*[m for m in sys.argv[1:] if not importlib.util.find_spec(m)])"
-)
-FIND_VERSIONS = """
-import importlib.metadata as metadata, json, sys
-def version(name):
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-print(json.dumps({name: version(name) for name in sys.argv[1:]}))
-"""
-STOP_TIMEOUT = 10.0
 WARMUP_TIME_LIMIT = 30.0
 
 Call = Callable[[], object]
 
 
-# --------------------------------------------------------------------------- servers
-
-
-@dataclass
-class Server:
-    """A server the bench started, or tried to start."""
-
-    name: str
-    endpoint: str = ""
-    process: subprocess.Popen[bytes] | None = None
-    log_path: Path | None = None
-    unavailable: str = ""  # why it cannot be used; empty when it can
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def launch_spec(name: str, python: str, port: int, workdir: Path) -> tuple[list[str], dict[str, str]]:
-    """The command line and extra environment that run server `name` on 127.0.0.1:`port`."""
-    if name == SKIFF:
-        argv = [python, "-m", "skiff", "server", "--port", str(port)]
-        return argv, {"SKIFF_DATA_DIR": str(workdir / "data"), "SKIFF_HOST": HOST}
-    if name == "moto":
-        return [python, "-m", "moto.server", "-H", HOST, "-p", str(port)], {}
-    if name == "ministack":
-        return [python, "-m", "ministack"], ministack_env(port, workdir)
-    raise ValueError(f"unknown server {name!r}")
-
-
-def ministack_env(port: int, workdir: Path) -> dict[str, str]:
-    """Loopback only, no side listeners (IoT mTLS, SFTP), no Docker daemon, state in `workdir`."""
-    return {
-        "GATEWAY_PORT": str(port),
-        "BIND_HOST": HOST,
-        "IOT_MTLS_ENABLED": "0",
-        "SFTP_ENABLED": "0",
-        "PERSIST_STATE": "0",
-        "DOCKER_HOST": f"unix://{workdir / 'no-docker.sock'}",
-        "TMPDIR": str(workdir),
-        "S3_DATA_DIR": str(workdir / "s3"),
-    }
-
-
-def not_installed(python: str, modules: Sequence[str]) -> str:
-    """Why `python` cannot run a server needing `modules`; empty when it has them all."""
-    try:
-        found = subprocess.run(
-            [python, "-c", FIND_MISSING, *modules], capture_output=True, text=True, timeout=60, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return f"cannot run {python}: {describe(error)}"
-    if found.returncode != 0:
-        return f"{python} failed: {found.stderr.strip()[-200:]}"
-    missing = found.stdout.split()
-    return f"not installed for {python} (no module {', '.join(missing)})" if missing else ""
-
-
-def spawn(name: str, python: str, workdir: Path) -> Server:
-    """Start server `name` in the background (its own session, output to a log file)."""
-    problem = not_installed(python, REQUIRED_MODULES[name])
-    if problem:
-        return Server(name, unavailable=problem)
-    workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    argv, extra_env = launch_spec(name, python, port, workdir)
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            argv,
-            cwd=REPO_ROOT,
-            env={**os.environ, **extra_env},
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return Server(name, f"http://{HOST}:{port}", process, log_path)
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection((HOST, port), timeout=1.0):
-            return True
-    except OSError:
-        return False
-
-
-def wait_until_listening(server: Server, timeout: float) -> None:
-    """Poll until the server's port accepts connections; mark it unavailable if it never does."""
-    if server.process is None:
-        return
-    port = urlsplit(server.endpoint).port or 0
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            server.unavailable = f"exited with code {server.process.returncode}: {log_tail(server)}"
-            return
-        if port_open(port):
-            return
-        time.sleep(0.2)
-    server.unavailable = f"not listening after {timeout:.0f} s: {log_tail(server)}"
-
-
-def log_tail(server: Server, lines: int = 3) -> str:
-    if server.log_path is None or not server.log_path.exists():
-        return ""
-    text = server.log_path.read_text(errors="replace").strip().splitlines()
-    return " | ".join(line.strip() for line in text[-lines:])
-
-
-def stop_server(server: Server) -> None:
-    """Terminate, then kill if it does not exit in time."""
-    process = server.process
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(STOP_TIMEOUT)
-
-
-@contextlib.contextmanager
-def running_servers(
-    pythons: dict[str, str], workdir: Path, ready_timeout: float
-) -> Iterator[dict[str, Server]]:
-    """Start the servers (name -> Python that runs it); stop every one on the way out, whatever happens."""
-    servers: dict[str, Server] = {}
-    try:
-        for name, python in pythons.items():
-            print(f"starting {name} ...", flush=True)
-            servers[name] = spawn(name, python, workdir / name)
-            wait_until_listening(servers[name], ready_timeout)
-            print(f"  {name}: {servers[name].unavailable or servers[name].endpoint}", flush=True)
-        yield servers
-    finally:
-        # A second Ctrl-C or a SIGTERM must not cut the clean-up short.
-        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            for server in servers.values():
-                stop_server(server)
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-
 # --------------------------------------------------------------------------- clients
-
-
-def new_session() -> boto3.session.Session:
-    return boto3.session.Session(aws_access_key_id="bench", aws_secret_access_key="bench", region_name=REGION)
 
 
 def client_config() -> Config:
@@ -284,10 +129,6 @@ def check_noop(session: boto3.session.Session, endpoint: str) -> str:
     except Exception as error:
         return f"no-op request failed: {describe(error)}"
     return "the request-created hook did not rewrite the path" if "clusterArns" in response else ""
-
-
-def describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:300]
 
 
 # --------------------------------------------------------------------------- measuring
@@ -596,18 +437,6 @@ def print_report(results: dict[Case, CaseResult], ratios: dict[str, dict[str, fl
             print(f"first error, {result.case.target} {result.case.operation}: {result.first_error}")
 
 
-def package_versions(python: str, names: Sequence[str]) -> dict[str, str | None]:
-    """Installed versions of `names` as seen by interpreter `python` (None: not installed)."""
-    try:
-        found = subprocess.run(
-            [python, "-c", FIND_VERSIONS, *names], capture_output=True, text=True, timeout=60, check=True
-        )
-        versions: dict[str, str | None] = json.loads(found.stdout)
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return dict.fromkeys(names)
-    return versions
-
-
 def result_record(result: CaseResult) -> dict[str, Any]:
     case = result.case
     return {
@@ -683,16 +512,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.seconds <= 0 or args.rounds < 1 or args.threads < 1 or args.warmup < 0:
         parser.error("--seconds must be > 0, --rounds and --threads >= 1, --warmup >= 0")
     return args
-
-
-def loopback_bypasses_proxies() -> None:
-    """Make sure no HTTP proxy from the environment sits between the clients and 127.0.0.1."""
-    for key in ("NO_PROXY", "no_proxy"):
-        os.environ[key] = ",".join(filter(None, (os.environ.get(key), HOST)))
-
-
-def interrupt(signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def benchmark(args: argparse.Namespace, workdir: Path, stop: threading.Event) -> None:
