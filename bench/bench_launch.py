@@ -58,7 +58,7 @@ from botocore.config import Config
 
 from skiff.agent.cgroups import TaskCgroups
 from skiff.agent.docker import DEFAULT_SOCKET, DockerClient, DockerError
-from skiff.agent.labels import MANAGED, ROLE, SUBNET
+from skiff.agent.labels import INSTANCE, MANAGED, ROLE, SUBNET
 from skiff.net.pause import PAUSE_IMAGE, POOL_SIZE
 
 try:
@@ -211,12 +211,14 @@ def clear_of(cidr: str, taken: Iterable[ipaddress.IPv4Network]) -> bool:
 class Leftovers:
     """Everything the bench (or a server on its behalf) may leave on the Docker daemon.
 
-    All of it is scoped to this run: a random run id, cluster names containing it, and subnets
-    that a fresh skiff data directory made up, on address ranges no Docker network used before.
-    Containers that were on the daemon before the bench started are never removed.
+    All of it is scoped to this run: a random run id, cluster names containing it, the instance id
+    of the bench's skiff server (a fresh data directory makes a new one), and subnets that server
+    made up, on address ranges no Docker network used before. Containers that were on the daemon
+    before the bench started are never removed.
     """
 
     run_id: str
+    skiff_instance: str = ""  # the `skiff.instance` label of the bench's skiff server's containers
     preexisting: set[str] = field(default_factory=set)  # ids of skiff containers present at the start
     cluster_arns: list[str] = field(default_factory=list)  # task containers, by ECS cluster label
     skiff_subnets: dict[str, str] = field(default_factory=dict)  # subnet id -> CIDR: pauses, bridges
@@ -227,9 +229,12 @@ class Leftovers:
         self.removed[what] = self.removed.get(what, 0) + 1
 
 
-def pause_containers(docker: Docker, subnet_id: str, cidr: str) -> list[dict[str, Any]]:
-    """skiff's pause containers for a subnet (labelled with its id, or with its CIDR)."""
-    pauses = docker.containers({MANAGED: None, ROLE: "pause"})
+def pause_containers(docker: Docker, instance: str, subnet_id: str, cidr: str) -> list[dict[str, Any]]:
+    """The pause containers a skiff server keeps for a subnet (labelled with its id, or its CIDR)."""
+    labels: dict[str, str | None] = {MANAGED: None, ROLE: "pause"}
+    if instance:
+        labels[INSTANCE] = instance
+    pauses = docker.containers(labels)
     return [p for p in pauses if (p.get("Labels") or {}).get(SUBNET) in (subnet_id, cidr)]
 
 
@@ -257,10 +262,17 @@ def sweep(leftovers: Leftovers) -> None:
                 for arn in leftovers.cluster_arns
             ),
             *(
-                (f"pause containers of {subnet}", functools.partial(pause_containers, docker, subnet, cidr))
+                (
+                    f"pause containers of {subnet}",
+                    functools.partial(pause_containers, docker, leftovers.skiff_instance, subnet, cidr),
+                )
                 for subnet, cidr in leftovers.skiff_subnets.items()
             ),
         ]
+        if leftovers.skiff_instance:
+            steps.append(
+                ("skiff's containers", lambda: docker.containers({INSTANCE: leftovers.skiff_instance}))
+            )
         for what, find in steps:
             try:
                 for container in find():
@@ -557,7 +569,8 @@ class SkiffLauncher(EcsLauncher):
 
     def pool_ready(self, subnet: str) -> bool:
         """The subnet has its prepared pause containers, all running, and no task holds one."""
-        pauses = pause_containers(self.docker, subnet, self.leftovers.skiff_subnets.get(subnet, ""))
+        cidr = self.leftovers.skiff_subnets.get(subnet, "")
+        pauses = pause_containers(self.docker, self.leftovers.skiff_instance, subnet, cidr)
         return len(pauses) == POOL_SIZE and all(p.get("State") == "running" for p in pauses)
 
 
@@ -633,43 +646,60 @@ class DockerCliLauncher(DockerApiLauncher):
 
 
 def preflight(docker: Docker, leftovers: Leftovers, allow_other_skiff: bool) -> dict[str, Any]:
-    """Docker reachable, images present, no other skiff on the daemon; the daemon's version."""
+    """Docker reachable, images present, no skiff that reconciles every skiff container; versions.
+
+    skiff servers label their containers with their instance (`skiff.instance`) and reconcile only
+    their own. Containers without that label come from a skiff that predates it, which takes every
+    skiff container it does not know for a leftover: it would remove the bench's.
+    """
     if not docker.call(docker.client.ping()):
         raise BenchError(f"no Docker engine answers on {DEFAULT_SOCKET}")
     for image in (IMAGE, PAUSE_IMAGE):
         if docker.call(docker.client.inspect_image(image)) is None:
             raise BenchError(f"image {image} is missing: run scripts/build-images.sh")
     others = docker.containers({MANAGED: None})
-    if others and not allow_other_skiff:
-        names = ", ".join(sorted(c.get("Names", ["?"])[0].lstrip("/") for c in others)[:5])
+    unscoped = [c for c in others if INSTANCE not in (c.get("Labels") or {})]
+    if unscoped and not allow_other_skiff:
+        names = ", ".join(sorted(c.get("Names", ["?"])[0].lstrip("/") for c in unscoped)[:5])
         raise BenchError(
-            f"{len(others)} container(s) of another skiff are on this Docker daemon ({names}, ...). "
-            "A skiff server reconciles every skiff-labelled container on the daemon when it starts: the "
-            "bench's server would remove their pause containers and task containers. Stop the other "
-            "skiff first, or pass --allow-other-skiff to accept that."
+            f"{len(unscoped)} container(s) without a {INSTANCE} label are on this Docker daemon ({names}, "
+            "...): they belong to a skiff that reconciles every skiff container on the daemon, and would "
+            "remove the bench's. Stop that skiff first, or pass --allow-other-skiff to accept that."
         )
+    if others:
+        print(f"note: {len(others)} container(s) of other skiff servers share this Docker daemon", flush=True)
     leftovers.preexisting.update(c["Id"] for c in others)
     version = docker.call(docker.client.version())
     return {"docker": version.get("Version"), "docker_api": version.get("ApiVersion")}
 
 
 def other_skiff(docker: Docker, leftovers: Leftovers) -> str:
-    """Names of skiff containers on the daemon that this run's server did not make, if any.
+    """Names of skiff containers on the daemon that are not the bench's server's, if any.
 
-    Another skiff server that starts while the bench runs removes the bench's pause containers
-    (its start-up reconcile takes every unknown skiff container for a leftover).
+    They compete for the daemon and the CPUs; one without an instance label also belongs to a
+    skiff that removes the bench's pause containers when it starts.
     """
     mine = set(leftovers.skiff_subnets) | set(leftovers.skiff_subnets.values())
     names = []
     try:
         for container in docker.containers({MANAGED: None}):
             labels = container.get("Labels") or {}
-            if labels.get(ECS_CLUSTER_LABEL) in leftovers.cluster_arns or labels.get(SUBNET) in mine:
+            if leftovers.skiff_instance:
+                if labels.get(INSTANCE) == leftovers.skiff_instance:
+                    continue
+            elif labels.get(ECS_CLUSTER_LABEL) in leftovers.cluster_arns or labels.get(SUBNET) in mine:
                 continue
             names.append(str(container.get("Names", ["?"])[0]).lstrip("/"))
     except (DockerError, TimeoutError):
         return ""
-    return ", ".join(sorted(names)[:5])
+    return ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+
+
+def skiff_instance(workdir: Path) -> str:
+    """The instance id the bench's skiff server labels its containers with (it keeps it in its data
+    directory, which `launch_spec` puts under `workdir`); empty for a skiff without one."""
+    path = workdir / SKIFF / "data" / "instance-id"
+    return path.read_text().strip() if path.exists() else ""
 
 
 def create_bench_network(docker: Docker, run_id: str) -> str:
@@ -882,7 +912,7 @@ def print_report(
     to_ministack = ratios.get(f"{SKIFF}/{MINISTACK}")
     if to_ministack is not None:
         verdict = "met" if to_ministack <= goal else "NOT met"
-        print(f"  goal skiff/ministack <= {goal:.2f}: {verdict}")
+        print(f"  goal skiff/ministack <= {goal:.2f}: {verdict} ({to_ministack:.3f})")
     phases_skiff = median_phases(results[SKIFF].samples)
     if phases_skiff:
         print(
@@ -906,11 +936,12 @@ def print_report(
             print(f"first error, {result.name}: {result.first_error}")
         if result.note:
             print(f"note, {result.name}: {result.note}")
-        if result.disturbed:
-            print(
-                f"note, {result.name}: another skiff's containers were on the Docker daemon during "
-                f"{result.disturbed} of {len(result.samples)} runs"
-            )
+    disturbed = max((r.disturbed for r in results.values()), default=0)
+    if disturbed:
+        runs = max(len(r.samples) for r in results.values())
+        print(
+            f"other skiff servers' containers were on the Docker daemon during {disturbed} of {runs} rounds"
+        )
 
 
 def pull_mentions(log_path: Path | None) -> list[str]:
@@ -970,6 +1001,7 @@ def write_json(
         "cold": {name: {"description": COLD_DESCRIPTIONS[name], **s.record()} for name, s in cold.items()},
         "ratios": ratios,
         "goal_skiff_over_ministack": args.goal,
+        "skiff_instance": leftovers.skiff_instance or None,
         "leftovers_removed_at_exit": leftovers.removed,
         **notes,
     }
@@ -1027,6 +1059,7 @@ def benchmark(args: argparse.Namespace, workdir: Path) -> None:
             with running_servers(
                 pythons, workdir, args.ready_timeout, extra_env=extra_env, docker=True
             ) as servers:
+                leftovers.skiff_instance = skiff_instance(workdir)
                 prepared = prepare(args, servers, docker, leftovers, network)
                 for result in prepared.results.values():
                     if result.unavailable:

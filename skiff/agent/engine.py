@@ -15,7 +15,7 @@ import logging
 import time
 from typing import Any
 
-from skiff.agent.cgroups import TaskCgroups
+from skiff.agent.cgroups import PARENT, TaskCgroups
 from skiff.agent.docker import DockerClient, DockerError
 from skiff.agent.labels import INSTANCE, POOL, ROLE, TASK_ARN
 from skiff.agent.runner import AgentEnv, TaskRunner
@@ -69,7 +69,7 @@ class Agent:
         self.env = AgentEnv(
             docker=self.docker,
             pause_pool=self.pause_pool,
-            cgroups=TaskCgroups(),
+            cgroups=TaskCgroups(parent=f"{PARENT}/{instance}"),  # each server sweeps only its own
             store=store,
             injected_env=injected_env,
             on_stopped=self._stopped,

@@ -22,6 +22,7 @@ log = logging.getLogger("skiff.net.pause")
 
 PAUSE_IMAGE = "skiff/pause:latest"
 POOL_SIZE = 2
+REFILL_DELAY = 0.5  # seconds between handing out a pause container and preparing the next
 
 
 @dataclass
@@ -83,6 +84,9 @@ class PausePool:
             return
 
         async def refill() -> None:
+            # Let the task that just took one start first: its container and a new pause
+            # container created at the same moment slow each other down.
+            await asyncio.sleep(REFILL_DELAY)
             idle = self._idle.setdefault(subnet_id, [])
             while len(idle) < self.size:
                 try:
