@@ -129,10 +129,8 @@ class CliResult:
     stderr: str
 
 
-@pytest.fixture(scope="session")
-def aws(endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., CliResult]:
-    """Run the real aws CLI (v1) against the test server: aws("ecs", "list-clusters")."""
-    home = tmp_path_factory.mktemp("aws-home")
+def aws_runner(endpoint: str, home: Path) -> Callable[..., CliResult]:
+    """The real aws CLI (v1) against `endpoint`, with test keys and a private HOME."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
         **CREDENTIALS,
@@ -151,3 +149,9 @@ def aws(endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[...
         return result
 
     return run
+
+
+@pytest.fixture(scope="session")
+def aws(endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., CliResult]:
+    """Run the real aws CLI (v1) against the test server: aws("ecs", "list-clusters")."""
+    return aws_runner(endpoint, tmp_path_factory.mktemp("aws-home"))

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import AWS_CLI, CREDENTIALS, CliResult, SkiffServer
+from tests.conftest import CliResult, SkiffServer, aws_runner
 from tests.e2e.task_support import (
     IMAGE,
     PAUSE_IMAGE,
@@ -102,25 +102,7 @@ def ec2(client_factory: Callable[..., Any]) -> Any:
 @pytest.fixture(scope="module")
 def aws(endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[..., CliResult]:
     """The real aws CLI (v1) against the module's server: aws("ecs", "list-clusters")."""
-    home = tmp_path_factory.mktemp("aws-home")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-        **CREDENTIALS,
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "HOME": str(home),
-    }
-
-    def run(*args: str, check: bool = True) -> CliResult:
-        proc = subprocess.run([AWS_CLI, *args], env=env, capture_output=True, text=True, timeout=120)
-        result = CliResult(proc.returncode, proc.stdout, proc.stderr)
-        if check and proc.returncode != 0:
-            raise AssertionError(f"aws {' '.join(args)} failed ({proc.returncode}): {proc.stderr}")
-        return result
-
-    return run
+    return aws_runner(endpoint, tmp_path_factory.mktemp("aws-home"))
 
 
 @pytest.fixture(scope="module")
