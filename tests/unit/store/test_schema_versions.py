@@ -1,5 +1,5 @@
 """One fixture per schema version: a database written at version N opens and migrates to latest
-with its data intact. Add a fixture file here with every new migration."""
+with its data intact. Add a fixture file vN.sql with every new migration: the rows version N adds."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def build_fixture(version: int, path: Path) -> None:
-    """A database at `version`, filled by the fixture's SQL (rows as that version stored them)."""
+    """A database at `version`, grown as a real one grows: each migration up to `version`, then
+    the rows that version wrote (fixture vN.sql holds only what version N adds)."""
     conn = sqlite3.connect(path)
     for migration in sorted(MIGRATIONS, key=lambda m: m.version):
         if migration.version <= version:
             conn.executescript(migration.sql)
-    conn.executescript((FIXTURES / f"v{version}.sql").read_text())
+            conn.executescript((FIXTURES / f"v{migration.version}.sql").read_text())
     conn.execute(f"PRAGMA user_version = {version}")
     conn.commit()
     conn.close()
