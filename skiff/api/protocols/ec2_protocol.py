@@ -21,10 +21,9 @@ from typing import Any
 from botocore.model import OperationModel, Shape
 
 from skiff.api.errors import AwsError
-from skiff.api.http import HttpRequest, HttpResponse
-from skiff.api.protocols.base import WireProtocol
-from skiff.api.protocols.form_reader import FormNode, FormReader, find_action, request_params
-from skiff.api.protocols.query_protocol import exception_fields, xml_response
+from skiff.api.http import HttpResponse
+from skiff.api.protocols.form_reader import FormNode, FormReader
+from skiff.api.protocols.query_protocol import QueryProtocol, exception_fields, xml_response
 from skiff.api.protocols.xml_writer import XmlWriter, escape_attr, escape_text
 from skiff.api.specs import ServiceSpec
 
@@ -52,18 +51,14 @@ class Ec2FormReader(FormReader):
         return node
 
 
-class Ec2Protocol(WireProtocol):
+class Ec2Protocol(QueryProtocol):
+    """The query protocol with EC2's parameter names, `<item>` lists and reply/error envelopes."""
+
     name = "ec2"
 
     def __init__(self) -> None:
         self.reader = Ec2FormReader()
         self.writer = XmlWriter("item")
-
-    def operation_name(self, request: HttpRequest, spec: ServiceSpec) -> str | None:
-        return find_action(request)
-
-    def parse_request(self, request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
-        return self.reader.read_input(operation.input_shape, request_params(request))
 
     def serialize_result(
         self, operation: OperationModel, result: Mapping[str, Any], request_id: str
