@@ -389,9 +389,10 @@ def client_config() -> Config:
     return Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=60)
 
 
-def task_definition() -> dict[str, Any]:
+def task_definition(family: str = FAMILY) -> dict[str, Any]:
+    """The one-container busybox task the launch and scale benches run."""
     return {
-        "family": FAMILY,
+        "family": family,
         "requiresCompatibilities": ["FARGATE"],
         "networkMode": "awsvpc",
         "cpu": TASK_CPU,

@@ -52,9 +52,6 @@ try:
         BENCH_LABEL,
         COMMAND,
         IMAGE,
-        STOP_TIMEOUT,
-        TASK_CPU,
-        TASK_MEMORY,
         BenchError,
         Docker,
         client_config,
@@ -62,6 +59,7 @@ try:
         docker_session,
         skiff_bridges,
         taken_networks,
+        task_definition,
         wait_until,
     )
     from bench.servers import (
@@ -80,9 +78,6 @@ except ImportError:  # run as a script: bench/ is on sys.path, the repository ro
         BENCH_LABEL,
         COMMAND,
         IMAGE,
-        STOP_TIMEOUT,
-        TASK_CPU,
-        TASK_MEMORY,
         BenchError,
         Docker,
         client_config,
@@ -90,6 +85,7 @@ except ImportError:  # run as a script: bench/ is on sys.path, the repository ro
         docker_session,
         skiff_bridges,
         taken_networks,
+        task_definition,
         wait_until,
     )
     from servers import (  # type: ignore[no-redef,import-not-found]
@@ -143,25 +139,6 @@ def median(values: list[float]) -> float | None:
 # --------------------------------------------------------------------------- skiff
 
 
-def task_definition() -> dict[str, Any]:
-    return {
-        "family": FAMILY,
-        "requiresCompatibilities": ["FARGATE"],
-        "networkMode": "awsvpc",
-        "cpu": TASK_CPU,
-        "memory": TASK_MEMORY,
-        "containerDefinitions": [
-            {
-                "name": "app",
-                "image": IMAGE,
-                "command": COMMAND,
-                "essential": True,
-                "stopTimeout": STOP_TIMEOUT,
-            }
-        ],
-    }
-
-
 class SkiffScaler:
     """One service on the bench's skiff server, scaled 0 -> N (timed) and back to 0 (untimed)."""
 
@@ -183,7 +160,7 @@ class SkiffScaler:
 
     def setup(self) -> None:
         self.cluster_arn = self.ecs.create_cluster(clusterName=self.cluster)["cluster"]["clusterArn"]
-        self.ecs.register_task_definition(**task_definition())
+        self.ecs.register_task_definition(**task_definition(FAMILY))
         self.subnet = self.pick_subnet()
         self.create_service(SERVICE, 0)
 
@@ -604,7 +581,7 @@ def report(
             k: getattr(args, k)
             for k in ("tasks", "rounds", "warmup", "poll", "idle_seconds", "scale_timeout")
         },
-        "task": {**task_definition(), "launchType": "FARGATE"},
+        "task": {**task_definition(FAMILY), "launchType": "FARGATE"},
         "environment": {
             "python": platform.python_version(),
             "platform": platform.platform(),
