@@ -270,6 +270,9 @@ def test_every_field_round_trips(ecs: Any) -> None:
     )
     for mapping in container["portMappings"]:
         mapping.update(containerPort=8080, hostPort=8080)
+    container["healthCheck"].update(interval=30, timeout=5, retries=3, startPeriod=10)  # within ECS's bounds
+    for limit in container["ulimits"]:
+        limit.update(softLimit=1024, hardLimit=4096)
     sent = {k: v for k, v in definition.items() if k != "tags"}
     registered = ecs.register_task_definition(**definition)["taskDefinition"]
     described = ecs.describe_task_definition(taskDefinition=f"{name}:1")["taskDefinition"]
