@@ -15,6 +15,8 @@ lint: setup
 	@echo "==> ruff"
 	@.venv/bin/ruff check skiff tests bench
 	@.venv/bin/ruff format --check skiff tests bench
+	@echo "==> import contracts"
+	@.venv/bin/lint-imports --no-cache
 
 typecheck: setup
 	@echo "==> mypy (strict on skiff/)"

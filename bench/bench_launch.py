@@ -57,9 +57,9 @@ from typing import Any, TypeVar
 from botocore.config import Config
 
 from skiff.agent.cgroups import TaskCgroups
-from skiff.agent.docker import DEFAULT_SOCKET, DockerClient, DockerError
-from skiff.agent.labels import INSTANCE, MANAGED, ROLE, SUBNET
 from skiff.net.pause import PAUSE_IMAGE, POOL_SIZE
+from skiff.runtime.docker import DEFAULT_SOCKET, DockerClient, DockerError
+from skiff.runtime.labels import INSTANCE, MANAGED, ROLE, SUBNET
 
 try:
     from bench.servers import (

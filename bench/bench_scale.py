@@ -43,9 +43,9 @@ from pathlib import Path
 from typing import Any
 
 from skiff.agent.cgroups import TaskCgroups
-from skiff.agent.docker import DEFAULT_SOCKET, DockerError
-from skiff.agent.labels import INSTANCE, ROLE
 from skiff.net.pause import PAUSE_IMAGE, POOL_SIZE
+from skiff.runtime.docker import DEFAULT_SOCKET, DockerError
+from skiff.runtime.labels import INSTANCE, ROLE
 
 try:
     from bench.bench_launch import (

@@ -21,6 +21,7 @@ class Config:
     account_id: str = DEFAULT_ACCOUNT_ID
     default_region: str = DEFAULT_REGION
     task_cleanup_seconds: float = 60.0
+    stopped_task_retention_seconds: float = 3600.0  # DescribeTasks answers this long after a stop
     metadata_port: int = DEFAULT_METADATA_PORT
     metadata_rate: float = 40.0  # requests a second per task; 0 switches limiting off
 
@@ -35,6 +36,9 @@ class Config:
             "metadata_port": int(os.environ.get("SKIFF_METADATA_PORT", str(DEFAULT_METADATA_PORT))),
             "metadata_rate": float(os.environ.get("SKIFF_METADATA_RATE_LIMIT", "40")),
             "task_cleanup_seconds": float(os.environ.get("SKIFF_TASK_CLEANUP_SECONDS", "60")),
+            "stopped_task_retention_seconds": float(
+                os.environ.get("SKIFF_STOPPED_TASK_RETENTION_SECONDS", "3600")
+            ),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from skiff.api.gateway import MAX_BODY_BYTES, Gateway
 from skiff.api.provider import Provider
 from skiff.config import Config
 from skiff.controllers.service_scheduler import ServiceScheduler
+from skiff.controllers.task_retention import StoppedTaskRetention
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.security.sealing import Sealer
 from skiff.services.ec2.provider import Ec2Provider
@@ -75,7 +76,7 @@ def connect_agent(providers: dict[str, Provider], agent: Agent) -> None:
 def credentials_source(providers: dict[str, Provider]) -> CredentialsSource:
     iam = providers["iam"]
     assert isinstance(iam, IamProvider)
-    return TaskCredentials(iam.credentials)
+    return TaskCredentials(iam.credentials)  # its narrow CredentialIssuer: issue_for_task
 
 
 @dataclass
@@ -118,12 +119,15 @@ def build(config: Config, store: Store | None = None) -> Server:
     ecs = providers["ecs"]
     assert isinstance(ecs, EcsProvider)
     scheduler = ServiceScheduler(store, ecs.services, ecs.tasks)
+    retention = StoppedTaskRetention(ecs.tasks, iam.credentials, config.stopped_task_retention_seconds)
 
     async def start_agent(_: web.Application) -> None:
         await agent.start()
         scheduler.start()
+        retention.start(interval=min(60.0, max(0.5, config.stopped_task_retention_seconds / 4)))
 
     async def stop_agent(_: web.Application) -> None:
+        await retention.stop()
         await scheduler.stop()
         await agent.stop()
         store.close()

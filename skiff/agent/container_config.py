@@ -8,11 +8,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from skiff.agent.labels import task_container_labels
+from skiff.runtime.labels import (
+    ECS_CLUSTER,
+    ECS_CONTAINER_NAME,
+    ECS_FAMILY,
+    ECS_TASK_ARN,
+    ECS_VERSION,
+    INSTANCE,
+    MANAGED,
+    ROLE,
+    TASK_ARN,
+)
 
 NANOS = 1_000_000_000
 MIB = 1024 * 1024
 DEFAULT_STOP_TIMEOUT = 30
+
+
+def task_container_labels(
+    task: dict[str, Any], container_name: str, user_labels: dict[str, str], instance: str
+) -> dict[str, str]:
+    definition = task["_skiff"]["definition"]
+    labels = dict(user_labels)
+    labels.update(
+        {
+            ECS_CLUSTER: task["clusterArn"],
+            ECS_TASK_ARN: task["taskArn"],
+            ECS_CONTAINER_NAME: container_name,
+            ECS_FAMILY: definition["family"],
+            ECS_VERSION: str(definition["revision"]),
+            MANAGED: "true",
+            INSTANCE: instance,
+            ROLE: "task",
+            TASK_ARN: task["taskArn"],
+        }
+    )
+    return labels
 
 
 def health_config(check: dict[str, Any]) -> dict[str, Any]:

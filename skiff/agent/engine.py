@@ -16,19 +16,17 @@ import time
 from typing import Any
 
 from skiff.agent.cgroups import PARENT, TaskCgroups
-from skiff.agent.docker import DockerClient, DockerError
-from skiff.agent.labels import INSTANCE, POOL, ROLE, TASK_ARN
 from skiff.agent.runner import AgentEnv, TaskRunner
 from skiff.net.bridges import SubnetBridges
 from skiff.net.linklocal import ADDRESS, API_PORT, LinkLocalRedirects
 from skiff.net.pause import PausePool
-from skiff.services.ecs.task_model import INTERNAL, task_id_of
-from skiff.services.ecs.tasks import ACTIVE_STATES, TASKS, save_task
+from skiff.runtime.docker import DockerClient, DockerError
+from skiff.runtime.labels import INSTANCE, ROLE, TASK_ARN
+from skiff.state.tasks import INTERNAL, LAUNCHING_STATES, live_tasks, load_task, task_id_of
 from skiff.store.base import Document, Store
 
 log = logging.getLogger("skiff.agent")
 
-UNFINISHED_LAUNCH = ("PROVISIONING", "PENDING", "ACTIVATING")
 NO_ENGINE = "ResourceInitializationError: the Docker engine is not reachable"
 
 
@@ -155,10 +153,10 @@ class Agent:
             if arn:
                 by_task.setdefault(arn, []).append(container)
         owned_pauses: set[str] = set()
-        for doc in self.store.find(TASKS, {"last_status": ACTIVE_STATES}):
+        for doc in live_tasks(self.store):
             arn = doc["taskArn"]
             pause_id = doc[INTERNAL].get("pause_id")
-            if doc["lastStatus"] in UNFINISHED_LAUNCH and doc["desiredStatus"] == "RUNNING":
+            if doc["lastStatus"] in LAUNCHING_STATES and doc["desiredStatus"] == "RUNNING":
                 await self._remove_all(by_task.get(arn, []), pause_id)
                 self._reset_launch(doc)
                 runner = TaskRunner(doc, self.env)
@@ -195,7 +193,7 @@ class Agent:
         return {h.container_id for handles in self.pause_pool._idle.values() for h in handles}
 
     def _due_for(self, arn: str) -> float:
-        doc = self.store.get(TASKS, arn)
+        doc = load_task(self.store, arn)
         stopped_at = doc.get("stoppedAt") if doc else None
         if not isinstance(stopped_at, dt.datetime):
             return time.monotonic()
@@ -243,13 +241,10 @@ class Agent:
         try:
             for container in await self.docker.list_containers({TASK_ARN: arn, INSTANCE: self.instance}):
                 await self._remove(container["Id"])
-            doc = self.store.get(TASKS, arn)
-            for volume in (doc or {}).get(INTERNAL, {}).get("volumes", []):
-                await self.docker.remove_volume(volume)
+            # by label, not from the record: a stopped task's record may already have aged out
+            for volume in await self.docker.list_volumes({TASK_ARN: arn, INSTANCE: self.instance}):
+                await self.docker.remove_volume(volume["Name"])
             self.env.cgroups.remove(task_id_of(arn))
         except DockerError as exc:
             log.warning("cleanup of %s incomplete: %s", arn, exc)
             self._cleanup_due[arn] = time.monotonic() + self.cleanup_seconds
-
-
-__all__ = ["POOL", "Agent", "save_task"]

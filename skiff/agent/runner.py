@@ -14,17 +14,16 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from skiff.agent.cgroups import TaskCgroups
-from skiff.agent.docker import DockerClient, DockerError
-from skiff.agent.hooks import configuration, create, health, network, pull, start, stop
+from skiff.agent.hooks import configuration, create, deactivate, health, network, pull, start, stop
 from skiff.agent.hooks.configuration import ConfigSources
 from skiff.net.linklocal import LinkLocalRedirects
 from skiff.net.pause import PausePool
-from skiff.services.ecs.task_model import INTERNAL, task_id_of
-from skiff.services.ecs.tasks import save_task
+from skiff.runtime.docker import DockerClient, DockerError
+from skiff.state.tasks import INTERNAL, save_task, task_id_of
 from skiff.store.base import Document, Store
 
 log = logging.getLogger("skiff.agent.runner")
@@ -47,6 +46,7 @@ class AgentEnv:
     on_eni: Callable[[Document, bool], None] | None = None
     linklocal: LinkLocalRedirects | None = None
     on_stopped: Callable[[TaskRunner], None] | None = None
+    stop_gates: list[deactivate.StopGate] = field(default_factory=list)
 
 
 @dataclass
@@ -176,6 +176,8 @@ class TaskRunner:
             start.StartError,
         ) as exc:
             raise _LaunchFailure(exc.container, str(exc)) from exc
+        if self._pending:  # exits Docker already reported: a task whose essential container died
+            await asyncio.gather(*list(self._pending), return_exceptions=True)  # is never RUNNING
         if self.stop_requested:
             return
         self.transition("ACTIVATING")
@@ -195,6 +197,8 @@ class TaskRunner:
     async def _shutdown(self) -> None:
         if self.doc["lastStatus"] in ("ACTIVATING", "RUNNING"):
             self.transition("DEACTIVATING")
+        if self.doc["lastStatus"] == "DEACTIVATING":
+            await deactivate.release_traffic(self)
         if self.doc["lastStatus"] != "STOPPED":
             self.transition("STOPPING")
             await stop.stop_containers(self)

@@ -1,11 +1,12 @@
 """The ECS service scheduler: keeps each service at its desired count and rolls deployments.
 
-Every pass reads a service and the tasks its deployments started, and moves one step toward the
-wanted state: launch primary tasks while the total stays within `maximumPercent`, stop old or
-unhealthy ones while the healthy total stays at `minimumHealthyPercent`, trip the circuit breaker
-(and roll back) when a deployment's tasks keep failing, retire drained deployments, and emit
-ECS's events. Nothing but the service document is stored here: counts come from task records, so
-a pass after a crash sees exactly what runs.
+Every pass reads a service and its live tasks, and moves one step toward the wanted state:
+launch primary tasks while the total stays within `maximumPercent`, stop old or unhealthy ones
+while the healthy total stays at `minimumHealthyPercent`, trip the circuit breaker (and roll back)
+when a deployment's tasks keep failing, retire drained deployments, and emit ECS's events.
+Nothing but the service document is stored here: running and pending counts come from task
+records, so a pass after a crash sees exactly what runs; failed tasks are counted once each as
+they stop (`task_watch`), so a pass never reads the service's history.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import datetime as dt
 import logging
 import math
 
+from skiff.controllers import task_watch
 from skiff.services.ecs.service_model import (
     SERVICES,
     add_event,
-    counts,
     failure_threshold,
     new_deployment,
     now,
@@ -27,16 +28,15 @@ from skiff.services.ecs.service_model import (
     task_is_healthy,
 )
 from skiff.services.ecs.services import ServiceBackend
-from skiff.services.ecs.task_model import task_id_of
 from skiff.services.ecs.tasks import TaskBackend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
+from skiff.state.tasks import task_id_of
 from skiff.store.base import Document, Store
 
 log = logging.getLogger("skiff.controllers.services")
 
 INTERVAL = 1.0
 BATCH = 50  # tasks launched per service per pass
-FAILURE_WINDOW = dt.timedelta(minutes=5)
 SHOW_FAILED = dt.timedelta(seconds=5)  # a failed, drained deployment stays listed this long
 
 
@@ -81,24 +81,17 @@ class ServiceScheduler:
     # -- one pass over one service ------------------------------------------------------------------
     def reconcile(self, service: Document) -> None:
         scope = Scope(service["_skiff"]["account"], service["_skiff"]["region"])
-        # Tasks still alive, plus the primary deployment's stopped ones (for its failure count):
-        # never the whole history, which only grows.
-        primary = service["deployments"][0]["id"]
-        tasks = self._tasks(service, primary)
-        changed = self._replace_unhealthy(service, tasks)
-        changed |= self._circuit_breaker(service, tasks)
+        # Live tasks only: the history only grows, and failures were counted as tasks stopped.
+        tasks = self.services.tasks_of(service, stopped=False)
+        changed = task_watch.observe(self.store, service, tasks)
+        changed |= self._replace_unhealthy(service, tasks)
+        changed |= self._circuit_breaker(service)
         changed |= self._scale(scope, service, tasks)
         if changed:
-            tasks = self._tasks(service, service["deployments"][0]["id"])
+            tasks = self.services.tasks_of(service, stopped=False)
         changed |= self._retire(service, tasks)
         if changed:
             save_service(self.store, service)
-
-    def _tasks(self, service: Document, primary: str) -> list[Document]:
-        alive = self.services.tasks_of(service, stopped=False)
-        ids = {t["taskArn"] for t in alive}
-        recent = [t for t in self.services.tasks_of(service, started_by=primary) if t["taskArn"] not in ids]
-        return alive + recent
 
     def _live(self, tasks: list[Document], deployment: Document | None = None) -> list[Document]:
         wanted = None if deployment is None else deployment["id"]
@@ -134,13 +127,12 @@ class ServiceScheduler:
         self._stop(service, sick, "Task failed container health checks")
         return bool(sick)
 
-    def _circuit_breaker(self, service: Document, tasks: list[Document]) -> bool:
+    def _circuit_breaker(self, service: Document) -> bool:
         primary = service["deployments"][0]
         breaker = service["deploymentConfiguration"].get("deploymentCircuitBreaker") or {}
         if not breaker.get("enable") or primary.get("rolloutState") != "IN_PROGRESS":
             return False
-        mine = [t for t in tasks if t.get("startedBy") == primary["id"]]
-        if counts(mine)["failedTasks"] < failure_threshold(service["desiredCount"]):
+        if int(primary.get("failedTasks", 0)) < failure_threshold(service["desiredCount"]):
             return False
         name = service["serviceName"]
         primary["rolloutState"] = "FAILED"
@@ -171,22 +163,13 @@ class ServiceScheduler:
             add_event(service, f"(service {name}) rolling back to deployment {rollback['id']}.")
         return True
 
-    def _backing_off(self, tasks: list[Document], deployment: Document) -> bool:
+    def _backing_off(self, service: Document, deployment: Document) -> bool:
         """A deployment whose tasks keep failing waits before trying again (5 s doubling, ≤ 5 min)."""
-        recent = [
-            t
-            for t in tasks
-            if t.get("startedBy") == deployment["id"]
-            and t["lastStatus"] == "STOPPED"
-            and t.get("stopCode") in ("TaskFailedToStart", "EssentialContainerExited")
-            and isinstance(t.get("stoppedAt"), dt.datetime)
-            and now() - t["stoppedAt"] < FAILURE_WINDOW
-        ]
+        recent = task_watch.recent_failures(service, deployment["id"])
         if len(recent) < 3:
             return False
         wait = min(300.0, 5.0 * 2 ** (len(recent) - 3))
-        latest: dt.datetime = max(t["stoppedAt"] for t in recent)
-        return bool((now() - latest).total_seconds() < wait)
+        return bool((now() - max(recent)).total_seconds() < wait)
 
     def _scale(self, scope: Scope, service: Document, tasks: list[Document]) -> bool:
         primary = service["deployments"][0]
@@ -198,7 +181,7 @@ class ServiceScheduler:
         mine = self._live(tasks, primary)
         old = [t for t in live if t.get("startedBy") != primary["id"]]
         changed = False
-        launchable = primary.get("rolloutState") != "FAILED" and not self._backing_off(tasks, primary)
+        launchable = primary.get("rolloutState") != "FAILED" and not self._backing_off(service, primary)
         need = desired - len(mine)
         if need > 0 and launchable:
             room = max(0, max_total - len(live))
@@ -252,6 +235,7 @@ class ServiceScheduler:
             )
             for _ in range(count)
         ]
+        task_watch.watch_launched(service, started)
         ids = " ".join(f"(task {task_id_of(t['taskArn'])})" for t in started)
         add_event(service, f"(service {service['serviceName']}) has started {len(started)} tasks: {ids}.")
         deployment["updatedAt"] = now()
@@ -301,7 +285,7 @@ class ServiceScheduler:
             add_event(service, f"(service {name}) (deployment {primary['id']}) deployment completed.")
             add_event(service, f"(service {name}) has reached a steady state.")
             changed = True
-        if service["status"] == "DRAINING" and all(t["lastStatus"] == "STOPPED" for t in tasks):
+        if service["status"] == "DRAINING" and not tasks:
             service["status"] = "INACTIVE"
             changed = True
         return changed

@@ -13,8 +13,8 @@ import asyncio
 import ipaddress
 from typing import Any
 
-from skiff.agent.docker import DockerClient, DockerError
-from skiff.agent.labels import MANAGED, SUBNET
+from skiff.runtime.docker import DockerClient, DockerError
+from skiff.runtime.labels import MANAGED, SUBNET
 
 PREFIX = "skiff-"
 

@@ -14,9 +14,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from skiff.agent.docker import DockerClient, DockerError
-from skiff.agent.labels import INSTANCE, MANAGED, POOL, ROLE, SUBNET
 from skiff.net.bridges import SubnetBridges
+from skiff.runtime.docker import DockerClient, DockerError
+from skiff.runtime.labels import INSTANCE, MANAGED, POOL, ROLE, SUBNET
 
 log = logging.getLogger("skiff.net.pause")
 

@@ -53,9 +53,13 @@ def sleeper(name: str = "app", **extra: Any) -> dict[str, Any]:
     )
 
 
-def failing(name: str = "app") -> dict[str, Any]:
-    """A container that exits 1 as soon as it starts."""
-    return container_def(name, "exit 1")
+def unpullable(name: str = "app") -> dict[str, Any]:
+    """A container whose image cannot be pulled: its task fails to start and is never RUNNING.
+
+    (A container that exits at once can be RUNNING for an instant first, and then counts as
+    healthy, as on ECS, which lets a deployment stop an old task: no test of "the old tasks stay"
+    may rest on it.)"""
+    return container_def(name, None, image="no-such-registry.invalid/nope:1")
 
 
 # -- services -------------------------------------------------------------------------------------
@@ -518,7 +522,7 @@ def test_circuit_breaker_rolls_back_to_the_last_completed_deployment(
     first = svc.wait_stable(name)["deployments"][0]
     good_arns = set(svc.task_arns(name))
 
-    bad = svc.lab.register([failing()], family=sleeper_family)
+    bad = svc.lab.register([unpullable()], family=sleeper_family)
     updated = svc.update(name, taskDefinition=bad["taskDefinitionArn"])
     bad_id = updated["deployments"][0]["id"]
     assert updated["deployments"][0]["taskDefinition"] == bad["taskDefinitionArn"]
@@ -547,8 +551,9 @@ def test_circuit_breaker_rolls_back_to_the_last_completed_deployment(
     failed_bad = [t for t in failed if t["startedBy"] == bad_id]
     assert len(failed_bad) >= 3, [summary(t) for t in failed]
     for task in failed_bad:
-        assert task["stopCode"] == "EssentialContainerExited", summary(task)
-        assert by_name(task, "app").get("exitCode") == 1, summary(task)
+        assert task["stopCode"] == "TaskFailedToStart", summary(task)
+        assert task["stoppedReason"].startswith("CannotPullContainerError:"), summary(task)
+        assert "startedAt" not in task, summary(task)  # never RUNNING
 
     text = "\n".join(messages(service))
     assert f"(service {name}) (deployment {bad_id}) deployment failed: tasks failed to start." in text, text
@@ -573,7 +578,7 @@ def test_circuit_breaker_without_rollback_keeps_the_old_tasks(svc: ServiceLab, s
     first = svc.wait_stable(name)["deployments"][0]
     good_arns = set(svc.task_arns(name))
 
-    bad = svc.lab.register([failing()], family=sleeper_family)
+    bad = svc.lab.register([unpullable()], family=sleeper_family)
     bad_id = svc.update(name, taskDefinition=bad["taskDefinitionArn"])["deployments"][0]["id"]
     service, _ = watch_deployments(svc, name, lambda s: s["deployments"][0]["rolloutState"] == "FAILED")
     primary = service["deployments"][0]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from skiff.agent.container_config import build_config
-from skiff.agent.docker import DockerError
 from skiff.agent.hooks.pull import normalise
-from skiff.agent.labels import INSTANCE, MANAGED, TASK_ARN
+from skiff.runtime.docker import DockerError
+from skiff.runtime.labels import INSTANCE, MANAGED, TASK_ARN
 
 if TYPE_CHECKING:
     from skiff.agent.runner import TaskRunner

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from skiff.agent.docker import DockerError
+from skiff.runtime.docker import DockerError
 
 if TYPE_CHECKING:
     from skiff.agent.runner import TaskRunner

@@ -11,7 +11,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
-from skiff.agent.docker import DockerError
+from skiff.runtime.docker import DockerError
 
 if TYPE_CHECKING:
     from skiff.agent.runner import ContainerState, TaskRunner

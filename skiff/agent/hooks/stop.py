@@ -11,7 +11,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from skiff.agent.container_config import DEFAULT_STOP_TIMEOUT
-from skiff.agent.docker import DockerError
+from skiff.runtime.docker import DockerError
 
 if TYPE_CHECKING:
     from skiff.agent.runner import TaskRunner

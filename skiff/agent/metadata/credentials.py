@@ -11,9 +11,8 @@ import datetime as dt
 import logging
 from typing import Any, Protocol
 
-from skiff.api.errors import AwsError
-from skiff.services.ecs.task_model import INTERNAL, task_id_of
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
+from skiff.state.tasks import INTERNAL, task_id_of
 from skiff.store.base import Document
 
 log = logging.getLogger("skiff.agent.credentials")
@@ -23,9 +22,13 @@ REFRESH_BEFORE = dt.timedelta(minutes=30)
 
 
 class CredentialIssuer(Protocol):
-    def issue(
+    """What IAM offers the endpoint (passed in by server.py): a role session's credentials
+    (AccessKeyId, SecretAccessKey, SessionToken, Expiration), or None when the role cannot be
+    assumed."""
+
+    def issue_for_task(
         self, scope: Scope, role_arn: str, session_name: str, duration_seconds: int
-    ) -> dict[str, Any]: ...
+    ) -> dict[str, Any] | None: ...
 
 
 def role_of(task: Document) -> str | None:
@@ -47,15 +50,14 @@ class TaskCredentials:
         now = dt.datetime.now(dt.UTC)
         if cached is None or cached["expires"] - now < REFRESH_BEFORE:
             internal = task[INTERNAL]
-            try:
-                issued = self.issuer.issue(
-                    Scope(internal["account"], internal["region"]),
-                    role,
-                    task_id_of(task["taskArn"]),
-                    int(LIFETIME.total_seconds()),
-                )
-            except AwsError as exc:
-                log.warning("no credentials for task %s: %s", task["taskArn"], exc.message)
+            issued = self.issuer.issue_for_task(
+                Scope(internal["account"], internal["region"]),
+                role,
+                task_id_of(task["taskArn"]),
+                int(LIFETIME.total_seconds()),
+            )
+            if issued is None:
+                log.warning("no credentials for task %s: role %s cannot be assumed", task["taskArn"], role)
                 return None
             expiration: dt.datetime = issued["Expiration"]
             cached = {

@@ -11,8 +11,8 @@ import datetime as dt
 import ipaddress
 from typing import Any
 
-from skiff.agent.labels import ECS_CLUSTER, ECS_CONTAINER_NAME, ECS_FAMILY, ECS_TASK_ARN, ECS_VERSION
 from skiff.agent.metadata.state import metadata_id
+from skiff.runtime.labels import ECS_CLUSTER, ECS_CONTAINER_NAME, ECS_FAMILY, ECS_TASK_ARN, ECS_VERSION
 from skiff.store.base import Document
 
 KNOWN_STATUS = {"PENDING": "NONE", "RUNNING": "RUNNING", "STOPPED": "STOPPED"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from skiff.agent.docker import DockerClient, DockerError
+from skiff.runtime.docker import DockerClient, DockerError
 
 
 class StatsSampler:

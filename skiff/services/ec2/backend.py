@@ -27,7 +27,7 @@ from skiff.services.ec2.subnets import SubnetBackend
 from skiff.services.ec2.tags import Tag, TagBackend, check_tags
 from skiff.services.ec2.vpcs import VpcBackend
 from skiff.services.ec2.zones import zones
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 DEFAULT_VPC_CIDR = "172.31.0.0/16"

@@ -22,7 +22,7 @@ from skiff.services.ec2.records import Records, public
 from skiff.services.ec2.route_tables import RouteTableBackend
 from skiff.services.ec2.tags import Tag
 from skiff.services.ec2.vpcs import VpcBackend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 ENDPOINTS = "ec2_vpc_endpoints"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 
 # id prefix -> the `ResourceType` EC2 reports for it (DescribeTags, TagSpecifications)
 RESOURCE_TYPES: dict[str, str] = {

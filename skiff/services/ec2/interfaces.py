@@ -16,7 +16,7 @@ from skiff.services.ec2.ids import mac_address, new_id, private_dns_name
 from skiff.services.ec2.records import Records, public
 from skiff.services.ec2.security_groups import SecurityGroupBackend
 from skiff.services.ec2.subnets import SubnetBackend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 INTERFACES = "ec2_network_interfaces"

@@ -19,7 +19,7 @@ from skiff.services.ec2.rules import permissions_from_params
 from skiff.services.ec2.subnets import pick_zone
 from skiff.services.ec2.tags import specified_tags
 from skiff.services.ec2.zones import describe_zones
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 Params = dict[str, Any]

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from skiff.services.ec2.exceptions import invalid_token, not_found
 from skiff.services.pagination import BadToken, paginate
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 T = TypeVar("T")

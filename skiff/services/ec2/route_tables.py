@@ -23,7 +23,7 @@ from skiff.services.ec2.gateways import InternetGatewayBackend
 from skiff.services.ec2.ids import new_id
 from skiff.services.ec2.records import Records, public
 from skiff.services.ec2.tags import Tag, TagBackend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 ROUTE_TABLES = "ec2_route_tables"

@@ -29,7 +29,7 @@ from skiff.services.ec2.prefix_lists import prefix_list_exists
 from skiff.services.ec2.records import Records, public
 from skiff.services.ec2.tags import Tag, TagBackend
 from skiff.services.ec2.vpcs import VpcBackend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 GROUPS = "ec2_security_groups"

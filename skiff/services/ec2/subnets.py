@@ -19,7 +19,7 @@ from skiff.services.ec2.ids import arn, new_id
 from skiff.services.ec2.records import Records, boolean_attribute, public
 from skiff.services.ec2.tags import Tag, TagBackend
 from skiff.services.ec2.zones import Zone, zone_named
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 SUBNETS = "ec2_subnets"

@@ -13,7 +13,7 @@ from skiff.services.ec2.exceptions import error, invalid_value
 from skiff.services.ec2.filters import FilterSpec, field, select
 from skiff.services.ec2.ids import resource_type
 from skiff.services.ec2.records import public
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 TAGS = "ec2_tags"

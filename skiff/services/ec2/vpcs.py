@@ -18,7 +18,7 @@ from skiff.services.ec2.filters import FilterSpec, field, select
 from skiff.services.ec2.ids import new_id
 from skiff.services.ec2.records import Records, boolean_attribute, public
 from skiff.services.ec2.tags import Tag, TagBackend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 VPCS = "ec2_vpcs"

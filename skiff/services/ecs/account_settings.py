@@ -6,7 +6,7 @@ from typing import Any
 
 from skiff.services.ecs.exceptions import invalid_parameter, invalid_token
 from skiff.services.pagination import BadToken, paginate
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 SETTINGS = "account_settings"

@@ -21,7 +21,7 @@ from skiff.services.ecs.exceptions import (
 )
 from skiff.services.ecs.tags import TagBackend, check_tags
 from skiff.services.pagination import BadToken, paginate
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 CLUSTERS = "clusters"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 
 ObjectFetch = Callable[[str, str, str], bytes]  # (account, bucket, key) -> body
 SecretResolve = Callable[[Scope, str, str | None, str | None], tuple[str | None, bytes | None]]

@@ -7,8 +7,8 @@ import logging
 from typing import Protocol
 
 from skiff.api.errors import AwsError
-from skiff.services.ecs.task_model import INTERNAL
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
+from skiff.state.tasks import INTERNAL
 from skiff.store.base import Document
 
 log = logging.getLogger("skiff.ecs.enis")

@@ -13,7 +13,7 @@ from skiff.services.ecs.services import ServiceBackend
 from skiff.services.ecs.tags import TagBackend
 from skiff.services.ecs.task_definitions import TaskDefinitionBackend
 from skiff.services.ecs.tasks import TaskBackend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Store
 
 Params = dict[str, Any]

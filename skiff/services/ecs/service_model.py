@@ -1,7 +1,9 @@
 """ECS service documents: ARNs, deployments, events, and the counts derived from task records.
 
-Counts (running, pending, failed) are never stored: they are read from the tasks a deployment
-started (`startedBy` = the deployment id), so they stay right after any crash.
+Running and pending counts are never stored: they are read from the live tasks a deployment
+started (`startedBy` = the deployment id), so they stay right after any crash. Failed tasks are
+counted once each, when the scheduler sees a watched task stop, so the count survives the
+stopped task's record ageing out.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import math
 import secrets
 from typing import Any
 
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 SERVICES = "services"
@@ -93,11 +95,15 @@ def task_is_healthy(task: Document) -> bool:
 
 
 def counts(tasks: list[Document]) -> dict[str, int]:
+    """Running and pending counts of live tasks (failures are counted as they happen, in the
+    deployment document, by the scheduler)."""
     live = [t for t in tasks if t["desiredStatus"] == "RUNNING"]
     return {
         "runningCount": sum(1 for t in live if t["lastStatus"] == "RUNNING"),
         "pendingCount": sum(1 for t in live if t["lastStatus"] in PENDING_STATES),
-        "failedTasks": sum(
-            1 for t in tasks if t["lastStatus"] == "STOPPED" and t.get("stopCode") in FAILURE_CODES
-        ),
     }
+
+
+def is_failure(task: Document) -> bool:
+    """A stopped task that counts against its deployment (circuit breaker, backoff)."""
+    return task["lastStatus"] == "STOPPED" and task.get("stopCode") in FAILURE_CODES

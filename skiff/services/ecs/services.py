@@ -12,6 +12,7 @@ from typing import Any
 
 from skiff.api.errors import AwsError
 from skiff.services.ecs.arns import cluster_name, parse_arn
+from skiff.services.ecs.bounds import check_service_numbers
 from skiff.services.ecs.clusters import ClusterBackend
 from skiff.services.ecs.exceptions import invalid_parameter, invalid_token
 from skiff.services.ecs.service_model import (
@@ -23,9 +24,10 @@ from skiff.services.ecs.service_model import (
     service_arn,
 )
 from skiff.services.ecs.tags import TagBackend, check_tags
-from skiff.services.ecs.tasks import ACTIVE_STATES, TASKS, TaskBackend
+from skiff.services.ecs.tasks import TaskBackend
 from skiff.services.pagination import BadToken, paginate
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
+from skiff.state.tasks import ACTIVE_STATES, TASKS
 from skiff.store.base import Document, Store
 
 SERVICE_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
@@ -63,6 +65,7 @@ class ServiceBackend:
     # -- CreateService ------------------------------------------------------------------------
     def create(self, scope: Scope, params: dict[str, Any]) -> Document:
         cluster = self.clusters.require_active(scope, params.get("cluster"))
+        check_service_numbers(params)
         name = params["serviceName"]
         if not SERVICE_NAME.match(name):
             raise invalid_parameter(
@@ -137,6 +140,7 @@ class ServiceBackend:
         service = self.require(scope, params.get("cluster"), params["service"])
         if service["status"] != "ACTIVE":
             raise service_not_active()
+        check_service_numbers(params)
         primary = service["deployments"][0]
         new_definition = None
         if params.get("taskDefinition"):
@@ -228,7 +232,7 @@ class ServiceBackend:
 
     def view(self, service: Document, *, include_tags: bool) -> Document:
         out = {k: copy.deepcopy(v) for k, v in service.items() if k != "_skiff"}
-        tasks = self.tasks_of(service)
+        tasks = self.tasks_of(service, stopped=False)
         total = counts(tasks)
         out["runningCount"], out["pendingCount"] = total["runningCount"], total["pendingCount"]
         for deployment in out["deployments"]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from skiff.services.ecs.arns import parse_arn
 from skiff.services.ecs.exceptions import invalid_parameter, resource_not_found
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Store
 
 MAX_TAGS = 50

@@ -14,6 +14,7 @@ from typing import Any
 
 from skiff.api.errors import AwsError
 from skiff.services.ecs.arns import parse_arn, task_definition_arn
+from skiff.services.ecs.bounds import check_container_numbers
 from skiff.services.ecs.exceptions import client_error, invalid_parameter, invalid_token
 from skiff.services.ecs.fargate import (
     awsvpc_problem,
@@ -25,7 +26,7 @@ from skiff.services.ecs.fargate import (
 from skiff.services.ecs.requirements import compatibilities, requires_attributes
 from skiff.services.ecs.tags import TagBackend, check_tags
 from skiff.services.pagination import BadToken, paginate
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 TASK_DEFINITIONS = "task_definitions"
@@ -238,6 +239,7 @@ def _check_containers(definition: dict[str, Any]) -> None:
             raise client_error("Container names must be unique within a Task Definition.")
         if not _CONTAINER_NAME.match(name):
             raise client_error("Container.name contains invalid characters.")
+        check_container_numbers(container)
         seen.add(name)
     if not any(c.get("essential", True) for c in containers):
         raise client_error("Task definition doesn't have any essential container.")

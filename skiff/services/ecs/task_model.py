@@ -15,24 +15,16 @@ import uuid
 from typing import Any
 
 from skiff.services.ecs.arns import cluster_name
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
+from skiff.state.tasks import INTERNAL, task_arn
 from skiff.store.base import Document
 
 PLATFORM_VERSION = "1.4.0"
-INTERNAL = "_skiff"
-
-
-def task_arn(scope: Scope, cluster_arn: str, task_id: str) -> str:
-    return f"arn:aws:ecs:{scope.region}:{scope.account}:task/{cluster_name(cluster_arn)}/{task_id}"
 
 
 def container_arn(scope: Scope, cluster_arn: str, task_id: str) -> str:
     cluster = cluster_name(cluster_arn)
     return f"arn:aws:ecs:{scope.region}:{scope.account}:container/{cluster}/{task_id}/{uuid.uuid4()}"
-
-
-def task_id_of(arn_or_id: str) -> str:
-    return arn_or_id.rsplit("/", 1)[-1]
 
 
 def new_metadata_ids(task_id: str, container_names: list[str]) -> dict[str, str]:

@@ -15,22 +15,13 @@ from skiff.services.ecs.clusters import ClusterBackend
 from skiff.services.ecs.exceptions import client_error, invalid_parameter, invalid_token
 from skiff.services.ecs.tags import TagBackend, check_tags
 from skiff.services.ecs.task_definitions import TaskDefinitionBackend
-from skiff.services.ecs.task_model import INTERNAL, new_task, public_view, task_arn, task_id_of
+from skiff.services.ecs.task_model import new_task, public_view
 from skiff.services.pagination import BadToken, paginate
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
+from skiff.state.tasks import LAUNCHING_STATES, TASKS, delete_task, save_task, task_arn, task_id_of
 from skiff.store.base import Document, Store
 
-TASKS = "tasks"
 MAX_COUNT = 10
-ACTIVE_STATES = (
-    "PROVISIONING",
-    "PENDING",
-    "ACTIVATING",
-    "RUNNING",
-    "DEACTIVATING",
-    "STOPPING",
-    "DEPROVISIONING",
-)
 
 
 class TaskLauncher(Protocol):
@@ -45,24 +36,6 @@ class SubnetDirectory(Protocol):
     """What the EC2 backend offers: subnets by id (None when unknown) and the default VPC."""
 
     def find_subnet(self, scope: Scope, subnet_id: str) -> Document | None: ...
-
-
-def save_task(store: Store, doc: Document) -> None:
-    internal = doc[INTERNAL]
-    group = doc.get("group", "")
-    store.put(
-        TASKS,
-        doc["taskArn"],
-        doc,
-        account=internal["account"],
-        region=internal["region"],
-        cluster=doc["clusterArn"],
-        family=internal["definition"]["family"],
-        last_status=doc["lastStatus"],
-        desired_status=doc["desiredStatus"],
-        started_by=doc.get("startedBy", ""),
-        grp=group,
-    )
 
 
 class TaskBackend:
@@ -88,7 +61,7 @@ class TaskBackend:
             if status == "RUNNING":
                 wanted: tuple[str, ...] = ("RUNNING",)
             else:
-                wanted = ("PROVISIONING", "PENDING", "ACTIVATING")
+                wanted = LAUNCHING_STATES
             return len(self.store.find(TASKS, {"cluster": cluster, "last_status": wanted}))
 
         return count
@@ -228,6 +201,12 @@ class TaskBackend:
         if stopped is None:
             stopped = self.store.get(TASKS, doc["taskArn"]) or doc
         return public_view(stopped, include_tags=False)
+
+    def forget(self, arn: str) -> None:
+        """Drop a stopped task's record and its tags (it has aged out, as ECS forgets them)."""
+        with self.store.transaction():
+            delete_task(self.store, arn)
+            self.tags.replace(arn, [])
 
     # -- DescribeTasks / ListTasks ------------------------------------------------------------
     def find(self, scope: Scope, cluster_arn: str, task: str) -> Document | None:

@@ -14,10 +14,11 @@ import datetime as dt
 import hmac
 from typing import Any
 
+from skiff.api.errors import AwsError
 from skiff.services.iam.exceptions import invalid_arn, role_not_found
 from skiff.services.iam.ids import digest, secret_access_key, session_token, temporary_access_key_id
 from skiff.services.iam.roles import RoleBackend, account_of, parse_role_arn
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 CREDENTIALS = "iam_credentials"
@@ -102,10 +103,29 @@ class CredentialBackend:
             "AssumedRoleArn": principal,
         }
 
+    def issue_for_task(
+        self, scope: Scope, role_arn: str, session_name: str, duration_seconds: int
+    ) -> dict[str, Any] | None:
+        """`issue` for the task credentials endpoint: None when the role cannot be assumed."""
+        try:
+            return self.issue(scope, role_arn, session_name, duration_seconds)
+        except (AwsError, ValueError):
+            return None
+
     def _forget_expired(self, principal: str, now: dt.datetime) -> None:
         for old in self.store.find(CREDENTIALS, {"principal": principal}):
             if old["Expiration"] <= now:
                 self.store.delete(CREDENTIALS, old["AccessKeyId"])
+
+    def purge_expired(self, *, now: dt.datetime | None = None, limit: int = 500) -> int:
+        """Remove up to `limit` expired credentials (sessions that were never issued again)."""
+        cutoff = _epoch(now or _now())
+        removed = 0
+        for old in self.store.find(CREDENTIALS, order_by=("expires",), limit=limit):
+            if _epoch(old["Expiration"]) > cutoff:
+                break
+            removed += self.store.delete(CREDENTIALS, old["AccessKeyId"])
+        return removed
 
     def find(self, access_key_id: str) -> dict[str, Any] | None:
         """The record of a key skiff issued, expired or not, without the secrets' digests."""

@@ -26,7 +26,7 @@ from skiff.services.iam.exceptions import (
 )
 from skiff.services.iam.ids import policy_id
 from skiff.services.iam.paging import page
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 POLICIES = "iam_policies"

@@ -7,7 +7,7 @@ from typing import Any
 from skiff.api.context import RequestContext
 from skiff.api.provider import Provider
 from skiff.services.iam.backend import IamBackend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Store
 
 Params = dict[str, Any]

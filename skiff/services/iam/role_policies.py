@@ -23,7 +23,7 @@ from skiff.services.iam.exceptions import (
 from skiff.services.iam.paging import page
 from skiff.services.iam.policies import PolicyBackend, parse_arn
 from skiff.services.iam.roles import RoleBackend, account_of
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 ATTACHMENTS = "iam_role_attachments"

@@ -20,7 +20,7 @@ from skiff.services.iam.exceptions import already_exists, policy_not_attachable,
 from skiff.services.iam.ids import role_id
 from skiff.services.iam.paging import page
 from skiff.services.iam.policies import PolicyBackend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 ROLES = "iam_roles"

@@ -16,7 +16,7 @@ from pathlib import Path
 from skiff.services.pagination import BadToken, decode_token, encode_token
 from skiff.services.s3.exceptions import BucketNotFound, access_denied, invalid_argument, s3_error
 from skiff.services.s3.storage import BodyStore
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 BUCKETS = "s3_buckets"

@@ -27,7 +27,7 @@ from skiff.services.s3.objects import (
     parse_tagging,
 )
 from skiff.services.s3.storage import new_body_id
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document
 
 _COPY_RANGE = re.compile(r"bytes=(\d+)-(\d+)")

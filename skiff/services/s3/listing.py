@@ -18,7 +18,7 @@ from urllib.parse import quote
 from skiff.services.pagination import BadToken, decode_token, encode_token
 from skiff.services.s3.buckets import OBJECTS, UPLOADS, BucketBackend, owner
 from skiff.services.s3.exceptions import invalid_argument
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 T = TypeVar("T")

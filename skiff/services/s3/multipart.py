@@ -37,7 +37,7 @@ from skiff.services.s3.exceptions import (
 )
 from skiff.services.s3.objects import ObjectBackend, check_key, object_settings
 from skiff.services.s3.storage import BodyStore, new_body_id
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 MIN_PART_SIZE = 5 * 1024 * 1024

@@ -40,7 +40,7 @@ from skiff.services.s3.exceptions import (
     s3_error,
 )
 from skiff.services.s3.storage import BodyStore, new_body_id
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"

@@ -18,7 +18,7 @@ from skiff.services.s3.listing import ListingBackend
 from skiff.services.s3.multipart import MultipartBackend
 from skiff.services.s3.objects import ObjectBackend
 from skiff.services.s3.storage import BodyStore
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Store
 
 Params = dict[str, Any]

@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 from skiff.security.sealing import Sealer
-from skiff.services.scope import Scope
 from skiff.services.secretsmanager.listing import SecretListing
 from skiff.services.secretsmanager.records import Clock, SecretRecords, utc_now
 from skiff.services.secretsmanager.secrets import SecretBackend
 from skiff.services.secretsmanager.values import SecretValues
+from skiff.state.scope import Scope
 from skiff.store.base import Store
 
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from skiff.api.errors import AwsError
 from skiff.services.pagination import BadToken, paginate
-from skiff.services.scope import Scope
 from skiff.services.secretsmanager.exceptions import invalid_next_token, invalid_parameter
 from skiff.services.secretsmanager.records import SecretRecords
 from skiff.services.secretsmanager.secrets import list_entry
 from skiff.services.secretsmanager.values import SecretValues
+from skiff.state.scope import Scope
 from skiff.store.base import Document
 
 Params = dict[str, Any]

@@ -7,9 +7,9 @@ from typing import Any
 from skiff.api.context import RequestContext
 from skiff.api.provider import Provider
 from skiff.security.sealing import Sealer
-from skiff.services.scope import Scope
 from skiff.services.secretsmanager.backend import SecretsManagerBackend
 from skiff.services.secretsmanager.passwords import random_password
+from skiff.state.scope import Scope
 from skiff.store.base import Store
 
 Params = dict[str, Any]

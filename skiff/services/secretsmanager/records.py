@@ -17,13 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 from skiff.security.sealing import Sealer
-from skiff.services.scope import Scope
 from skiff.services.secretsmanager.exceptions import (
     invalid_parameter,
     marked_for_deletion,
     secret_not_found,
 )
 from skiff.services.secretsmanager.stages import deprecated_oldest_first
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 SECRETS = "sm_secrets"

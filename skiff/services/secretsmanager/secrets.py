@@ -10,7 +10,6 @@ import datetime as dt
 import re
 from typing import Any
 
-from skiff.services.scope import Scope
 from skiff.services.secretsmanager.exceptions import (
     invalid_parameter,
     invalid_request,
@@ -19,6 +18,7 @@ from skiff.services.secretsmanager.exceptions import (
 from skiff.services.secretsmanager.records import SecretRecords, SecretValue
 from skiff.services.secretsmanager.stages import CURRENT, version_ids_to_stages
 from skiff.services.secretsmanager.values import SecretValues
+from skiff.state.scope import Scope
 from skiff.store.base import Document
 
 Params = dict[str, Any]

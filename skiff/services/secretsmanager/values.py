@@ -12,7 +12,6 @@ import uuid
 from typing import Any
 
 from skiff.services.pagination import BadToken, paginate
-from skiff.services.scope import Scope
 from skiff.services.secretsmanager.exceptions import (
     invalid_next_token,
     invalid_parameter,
@@ -29,6 +28,7 @@ from skiff.services.secretsmanager.stages import (
     newest_first,
     remove_stage,
 )
+from skiff.state.scope import Scope
 from skiff.store.base import Document
 
 Params = dict[str, Any]

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from skiff.api.errors import AwsError
 from skiff.security.sealing import Sealer
-from skiff.services.scope import Scope
 from skiff.services.ssm.exceptions import parameter_not_found
 from skiff.services.ssm.names import parse_reference
 from skiff.services.ssm.parameters import ParameterBackend
 from skiff.services.ssm.queries import ParameterQueries
 from skiff.services.ssm.records import Clock, ParameterRecords, utc_now
+from skiff.state.scope import Scope
 from skiff.store.base import Store
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from skiff.services.scope import Scope
 from skiff.services.ssm.exceptions import access_denied, hierarchy_too_deep, validation
+from skiff.state.scope import Scope
 
 _CHARS = re.compile(r"^[a-zA-Z0-9_.\-/]+$")
 _LABEL = re.compile(r"^[a-zA-Z0-9_.\-]{1,100}$")

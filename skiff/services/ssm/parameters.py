@@ -11,7 +11,6 @@ from typing import Any
 
 from skiff.api.errors import AwsError
 from skiff.services.pagination import BadToken, paginate
-from skiff.services.scope import Scope
 from skiff.services.ssm.exceptions import (
     already_exists,
     invalid_allowed_pattern,
@@ -28,6 +27,7 @@ from skiff.services.ssm.exceptions import (
 )
 from skiff.services.ssm.names import check_name, parse_reference, valid_label
 from skiff.services.ssm.records import METADATA, SECURE, ParameterRecords
+from skiff.state.scope import Scope
 from skiff.store.base import Document
 
 Params = dict[str, Any]

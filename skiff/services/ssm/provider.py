@@ -7,8 +7,8 @@ from typing import Any
 from skiff.api.context import RequestContext
 from skiff.api.provider import Provider
 from skiff.security.sealing import Sealer
-from skiff.services.scope import Scope
 from skiff.services.ssm.backend import SsmBackend
+from skiff.state.scope import Scope
 from skiff.store.base import Store
 
 Params = dict[str, Any]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from skiff.services.pagination import BadToken, paginate
-from skiff.services.scope import Scope
 from skiff.services.ssm.exceptions import (
     invalid_filter_key,
     invalid_filter_option,
@@ -21,6 +20,7 @@ from skiff.services.ssm.exceptions import (
 )
 from skiff.services.ssm.names import check_path, in_path, key_of, path_form
 from skiff.services.ssm.records import ParameterRecords
+from skiff.state.scope import Scope
 from skiff.store.base import Document
 
 Params = dict[str, Any]

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from skiff.security.sealing import PREFIX, Sealer
-from skiff.services.scope import Scope
 from skiff.services.ssm.exceptions import parameter_not_found
 from skiff.services.ssm.names import key_of, parameter_arn
+from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
 PARAMETERS = "ssm_parameters"

@@ -14,13 +14,13 @@ from typing import Any
 from skiff.services.iam import documents
 from skiff.services.iam.credentials import CredentialBackend
 from skiff.services.iam.roles import RoleBackend, account_of
-from skiff.services.scope import Scope
 from skiff.services.sts.exceptions import (
     access_denied,
     expired_token,
     packed_policy_too_large,
     validation_error,
 )
+from skiff.state.scope import Scope
 
 DEFAULT_DURATION = 3600
 CHAINED_MAX_DURATION = 3600

@@ -187,6 +187,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX services_by_status ON services (status);
         """,
     ),
+    Migration(
+        9,
+        "ECS tasks: when a stopped task stopped, so stopped tasks age out oldest first",
+        """
+        ALTER TABLE tasks ADD COLUMN stopped_at TEXT NOT NULL DEFAULT '';
+        UPDATE tasks SET stopped_at = COALESCE(json_extract(doc, '$.stoppedAt."$dt"'), '')
+            WHERE last_status = 'STOPPED';
+        CREATE INDEX tasks_by_stop ON tasks (last_status, stopped_at);
+        """,
+    ),
 )
 
 LATEST_VERSION = max(m.version for m in MIGRATIONS)

@@ -44,3 +44,25 @@ def test_every_schema_version_migrates_with_its_data(tmp_path: Path, version: in
             "tasks", "arn:aws:ecs:us-east-1:000000000000:task/fixture/0123456789abcdef0123456789abcdef"
         )
         assert task is not None and task["lastStatus"] == "STOPPED"
+    if version >= 9:
+        oldest = store.find("tasks", {"last_status": "STOPPED", "stopped_at": "2026-01-02T03:04:05+00:00"})
+        assert [t["taskArn"].rsplit("/", 1)[-1] for t in oldest] == ["fedcba9876543210fedcba9876543210"]
+
+
+def test_version_9_records_when_earlier_stopped_tasks_stopped(tmp_path: Path) -> None:
+    path = tmp_path / "v8.db"
+    build_fixture(8, path)
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO tasks (pk, account, region, cluster, family, last_status, desired_status, started_by,"
+        " grp, doc) VALUES ('t1', 'a', 'r', 'c', 'f', 'STOPPED', 'STOPPED', '', '',"
+        ' \'{"lastStatus":"STOPPED","stoppedAt":{"$dt":"2026-03-04T05:06:07+00:00"}}\')'
+    )
+    conn.commit()
+    conn.close()
+    store = SqliteStore(path)
+    rows = store.find("tasks", {"stopped_at": "2026-03-04T05:06:07+00:00"})
+    assert [r["stoppedAt"].isoformat() for r in rows] == ["2026-03-04T05:06:07+00:00"]
+    # the v2 fixture's task never recorded a stop time: it sorts first, so it ages out first
+    first = store.find("tasks", {"last_status": "STOPPED"}, order_by=("stopped_at",), limit=1)
+    assert first[0]["taskArn"].endswith("0123456789abcdef0123456789abcdef")

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from skiff.agent.metadata.server import MetadataEndpoint
 from skiff.agent.metadata.state import ContainerRef, metadata_id
 from skiff.services.ecs.task_model import new_task
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document
 
 V4_TASK_FIELDS = {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from skiff.services.ec2.backend import Ec2Backend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 
 ACCOUNT = "000000000000"

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from skiff.api.errors import AwsError
 from skiff.services.ec2.backend import Ec2Backend
 from skiff.services.ec2.zones import zone_named
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from skiff.services.ec2.backend import Ec2Backend
 from skiff.services.ec2.zones import region_code, zones
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 
 from .conftest import ACCOUNT

@@ -22,7 +22,7 @@ from skiff.api.errors import AwsError
 from skiff.api.provider import snake_case
 from skiff.api.validate import validate_input
 from skiff.services.ec2.provider import Ec2Provider
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 from tests.shape_strategies import values_for
 

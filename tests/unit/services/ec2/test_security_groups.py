@@ -10,7 +10,7 @@ from skiff.api.errors import AwsError
 from skiff.services.ec2.backend import Ec2Backend
 from skiff.services.ec2.prefix_lists import prefix_list_id
 from skiff.services.ec2.rules import normalize_protocol, permissions_from_params
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store.base import Document
 
 HTTP = {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}

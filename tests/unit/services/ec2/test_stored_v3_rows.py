@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from skiff.services.ec2.backend import Ec2Backend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 from tests.unit.store.test_schema_versions import build_fixture
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from skiff.services.iam.backend import IamBackend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 
 ACCOUNT = "000000000000"

@@ -11,7 +11,7 @@ import pytest
 from skiff.api.errors import AwsError
 from skiff.services.iam.backend import IamBackend
 from skiff.services.iam.credentials import CREDENTIALS
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 from tests.unit.services.iam.conftest import TRUST
 

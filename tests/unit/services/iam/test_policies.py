@@ -10,7 +10,7 @@ import pytest
 from skiff.api.errors import AwsError
 from skiff.services.iam import documents, managed
 from skiff.services.iam.backend import IamBackend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from tests.unit.services.iam.conftest import POLICY, TRUST
 
 EXECUTION = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"

@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from skiff.services.iam.backend import IamBackend
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 from tests.unit.store.test_schema_versions import build_fixture
 

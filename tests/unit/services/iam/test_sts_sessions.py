@@ -10,8 +10,8 @@ import pytest
 from skiff.api.errors import AwsError
 from skiff.services.iam.backend import IamBackend
 from skiff.services.iam.credentials import CREDENTIALS
-from skiff.services.scope import Scope
 from skiff.services.sts.sessions import SessionBackend, packed_policy_percent
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 from tests.unit.services.iam.conftest import TRUST
 

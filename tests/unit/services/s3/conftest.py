@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from skiff.services.s3.provider import S3Provider
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 
 SCOPE = Scope("000000000000", "us-east-1")

@@ -9,7 +9,7 @@ import pytest
 from skiff.api.errors import AwsError
 from skiff.services.s3.buckets import valid_bucket_name
 from skiff.services.s3.provider import S3Provider
-from skiff.services.scope import Scope
+from skiff.state.scope import Scope
 
 from .conftest import OTHER_ACCOUNT, SCOPE
 

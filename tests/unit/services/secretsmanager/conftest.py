@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from skiff.security.sealing import Sealer
-from skiff.services.scope import Scope
 from skiff.services.secretsmanager.backend import SecretsManagerBackend
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 
 ACCOUNT = "000000000000"

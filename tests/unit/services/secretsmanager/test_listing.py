@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from skiff.api.errors import AwsError
-from skiff.services.scope import Scope
 from skiff.services.secretsmanager.backend import SecretsManagerBackend
 from skiff.services.secretsmanager.listing import words
+from skiff.state.scope import Scope
 from tests.unit.services.secretsmanager.conftest import Clock
 
 

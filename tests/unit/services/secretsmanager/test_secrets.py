@@ -8,9 +8,9 @@ import pytest
 
 from skiff.api.errors import AwsError
 from skiff.security.sealing import Sealer, SealingError
-from skiff.services.scope import Scope
 from skiff.services.secretsmanager.backend import SecretsManagerBackend
 from skiff.services.secretsmanager.records import SECRETS, VERSIONS, SecretValue
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 from tests.unit.services.secretsmanager.conftest import START, Clock
 

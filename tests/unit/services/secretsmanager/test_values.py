@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from skiff.api.errors import AwsError
-from skiff.services.scope import Scope
 from skiff.services.secretsmanager.backend import SecretsManagerBackend
+from skiff.state.scope import Scope
 
 TOKEN_A = "a" * 32
 TOKEN_B = "b" * 32

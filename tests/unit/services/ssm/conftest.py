@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from skiff.security.sealing import Sealer
-from skiff.services.scope import Scope
 from skiff.services.ssm.backend import SsmBackend
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 
 TEST_KEY = bytes(range(32))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from skiff.api.errors import AwsError
-from skiff.services.scope import Scope
 from skiff.services.ssm.names import (
     INVALID_NAME,
     RESERVED_PREFIX,
@@ -17,6 +16,7 @@ from skiff.services.ssm.names import (
     parse_reference,
     valid_label,
 )
+from skiff.state.scope import Scope
 
 SCOPE = Scope("123456789012", "eu-west-1")
 

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from skiff.api.errors import AwsError
-from skiff.services.scope import Scope
 from skiff.services.ssm.backend import SsmBackend
 from skiff.services.ssm.parameters import TAGS_WITH_OVERWRITE
 from skiff.services.ssm.records import VERSIONS
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 from tests.unit.services.ssm.conftest import put
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from skiff.api.errors import AwsError
-from skiff.services.scope import Scope
 from skiff.services.ssm.backend import SsmBackend
+from skiff.state.scope import Scope
 from tests.unit.services.ssm.conftest import put
 
 

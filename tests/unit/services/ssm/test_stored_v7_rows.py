@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from skiff.security.sealing import Sealer
-from skiff.services.scope import Scope
 from skiff.services.ssm.backend import SsmBackend
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 from tests.unit.services.ssm.conftest import TEST_KEY
 from tests.unit.store.test_schema_versions import build_fixture

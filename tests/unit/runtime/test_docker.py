@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from skiff.agent.docker import Conflict, DockerClient, DockerError, NotFound, negotiate_version
+from skiff.runtime.docker import Conflict, DockerClient, DockerError, NotFound, negotiate_version
 
 IMAGE = "skiff-test/busybox:docker-adapter"
 TAGGED = ("skiff-test/busybox", "docker-adapter-tagged")

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from skiff.api.context import RequestContext
+
+class ScopedRequest(Protocol):
+    """Anything that names an account and a region (the API's request context does)."""
+
+    @property
+    def account_id(self) -> str: ...
+
+    @property
+    def region(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -13,7 +22,7 @@ class Scope:
     region: str
 
     @classmethod
-    def of(cls, ctx: RequestContext) -> Scope:
+    def of(cls, ctx: ScopedRequest) -> Scope:
         return cls(ctx.account_id, ctx.region)
 
     @property

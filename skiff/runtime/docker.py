@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from skiff.agent.docker_streams import (
+from skiff.runtime.streams import (
     StreamFormatError,
     demux_lines,
     error_message,

@@ -1,6 +1,6 @@
 """Decoders for the Docker Engine API's streaming bodies.
 
-Docker streams three shapes of body that `skiff.agent.docker` reads:
+Docker streams three shapes of body that `skiff.runtime.docker` reads:
 
 * newline-delimited JSON (`/events`, `/images/create`): `json_lines`;
 * multiplexed log frames (`/containers/{id}/logs` of a container without a TTY): an 8-byte header
