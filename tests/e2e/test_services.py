@@ -547,13 +547,21 @@ def test_circuit_breaker_rolls_back_to_the_last_completed_deployment(
     assert {t["taskArn"] for t in live} == good_arns, "the healthy tasks were replaced during the rollback"
     assert all(t["lastStatus"] == "RUNNING" for t in live)
 
-    failed = svc.describe_tasks(sorted(set(svc.task_arns(name, "STOPPED")) - good_arns))
-    failed_bad = [t for t in failed if t["startedBy"] == bad_id]
-    assert len(failed_bad) >= 3, [summary(t) for t in failed]
-    for task in failed_bad:
-        assert task["stopCode"] == "TaskFailedToStart", summary(task)
-        assert task["stoppedReason"].startswith("CannotPullContainerError:"), summary(task)
+    stopped = svc.describe_tasks(sorted(set(svc.task_arns(name, "STOPPED")) - good_arns))
+    bad_tasks = [t for t in stopped if t["startedBy"] == bad_id]
+    for task in bad_tasks:
         assert "startedAt" not in task, summary(task)  # never RUNNING
+    # Each bad task failed to pull, or was still pulling when the rollback stopped it.
+    failed_bad = [t for t in bad_tasks if t["stopCode"] == "TaskFailedToStart"]
+    assert len(failed_bad) >= 3, [summary(t) for t in stopped]
+    for task in failed_bad:
+        assert task["stoppedReason"].startswith("CannotPullContainerError:"), summary(task)
+    for task in bad_tasks:
+        if task not in failed_bad:
+            assert task["stopCode"] == "ServiceSchedulerInitiated", summary(task)
+            assert task["stoppedReason"].startswith("Scaling activity initiated by (deployment"), summary(
+                task
+            )
 
     text = "\n".join(messages(service))
     assert f"(service {name}) (deployment {bad_id}) deployment failed: tasks failed to start." in text, text
