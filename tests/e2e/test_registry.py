@@ -214,7 +214,9 @@ def test_walkthrough_push_and_a_service_running_the_image(
     ecs.create_service(
         cluster="demo-cluster", serviceName="static-app-service", taskDefinition=definition, desiredCount=1,
         launchType="FARGATE",
-        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet["SubnetId"]], "assignPublicIp": "ENABLED"}},
+        networkConfiguration={
+            "awsvpcConfiguration": {"subnets": [subnet["SubnetId"]], "assignPublicIp": "ENABLED"}
+        },
     )  # fmt: skip
     try:
         wait_stable(clients, "demo-cluster", "static-app-service", 90)
@@ -307,7 +309,8 @@ def test_private_subnet_pulls_only_through_the_endpoints(
     aws("ec2", "modify-vpc-attribute", "--vpc-id", vpc, "--enable-dns-hostnames")
     aws("ec2", "modify-vpc-attribute", "--vpc-id", vpc, "--enable-dns-support")
     private = aws(
-        "ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", subnet_cidr, "--availability-zone", f"{region}c",
+        "ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block", subnet_cidr,
+        "--availability-zone", f"{region}c",
         "--query", "Subnet.SubnetId", "--output", "text",
     ).stdout.strip()  # fmt: skip
     group = aws(
@@ -376,8 +379,8 @@ def test_an_immutable_repository_refuses_a_re_push(
     again = push(f"{HOST}/fixed:0.0.7")
     assert again.returncode != 0
     assert (
-        "tag invalid: The image tag '0.0.7' already exists in the 'fixed' repository and cannot be overwritten "
-        "because the repository is immutable."
+        "tag invalid: The image tag '0.0.7' already exists in the 'fixed' repository and cannot be "
+        "overwritten because the repository is immutable."
     ) in again.stderr + again.stdout
     listed = clients["ecr"].list_images(repositoryName="fixed")["imageIds"]
     assert listed == [{"imageDigest": first, "imageTag": "0.0.7"}]
