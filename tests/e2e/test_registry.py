@@ -57,20 +57,20 @@ ROLE_POLICY = json.dumps(
 )
 
 
+SERVER_ENV = {
+    "SKIFF_REGISTRY": "on",
+    "SKIFF_REGISTRY_GC_SECONDS": "1",
+    "SKIFF_ECR_LIFECYCLE_SECONDS": "1",
+    "SKIFF_PULL_NO_PATH_SECONDS": "1",
+}
+
+
 @pytest.fixture(scope="module")
 def registry_server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SkiffServer]:
     if os.environ.get("SKIFF_TEST_ENDPOINT"):
         pytest.skip("needs a server of its own with the registry on")
     data_dir = tmp_path_factory.mktemp("skiff-ecr")
-    server = start_server(
-        data_dir,
-        env={
-            "SKIFF_REGISTRY": "on",
-            "SKIFF_REGISTRY_GC_SECONDS": "1",
-            "SKIFF_ECR_LIFECYCLE_SECONDS": "1",
-            "SKIFF_PULL_NO_PATH_SECONDS": "1",
-        },
-    )
+    server = start_server(data_dir, env=SERVER_ENV)
     try:
         wait_for_registry(server)
         yield server
@@ -85,9 +85,9 @@ def registry_server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory
     assert "Traceback" not in server.log(), server.log()
 
 
-def wait_for_registry(server: SkiffServer) -> None:
+def wait_for_registry(server: SkiffServer, times: int = 1) -> None:
     deadline = time.monotonic() + 30
-    while "registry front on" not in server.log():
+    while server.log().count("registry front on") < times:
         assert time.monotonic() < deadline, server.log()
         time.sleep(0.1)
 
@@ -442,3 +442,27 @@ def test_lifecycle_expires_untagged_images_and_collection_shrinks_storage(
 
 def storage_bytes(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+# -- restart ---------------------------------------------------------------------------------------
+def test_after_a_kill_the_registry_is_adopted_and_logins_still_hold(
+    registry_server: SkiffServer, clients: dict[str, Any], images: list[str]
+) -> None:
+    pid_file = registry_server.data_dir / "registry" / "registry.pid"
+    pid = pid_file.read_text().strip()
+    registry_server.stop(kill=True)
+    pulled = subprocess.run(["docker", "pull", f"{HOST}/static-app:0.1"], capture_output=True, text=True)
+    assert pulled.returncode != 0  # the front is skiff's: no logins are checked while skiff is down
+    again = start_server(registry_server.data_dir, registry_server.port, env=SERVER_ENV)
+    registry_server.process = again.process  # the module's teardown stops this one
+    wait_for_registry(registry_server, times=2)
+    assert pid_file.read_text().strip() == pid and Path(f"/proc/{pid}").exists()  # adopted, not restarted
+    assert "adopted the registry" in registry_server.log()
+    tags = [
+        i.get("imageTags")
+        for i in clients["ecr"].describe_images(repositoryName="static-app")["imageDetails"]
+    ]
+    assert tags == [["0.1"]]
+    pulled = subprocess.run(["docker", "pull", f"{HOST}/static-app:0.1"], capture_output=True, text=True)
+    assert pulled.returncode == 0, pulled.stderr  # docker's stored login (issued before the kill) still holds
+    images.append(f"{HOST}/static-app:0.1")
