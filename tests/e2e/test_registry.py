@@ -120,8 +120,8 @@ def build(tmp_path: Path, tag: str, images: list[str], size: int = 1 << 20) -> N
     (context / "Dockerfile").write_text(
         'FROM busybox:latest\nCOPY www /www\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n'
     )
-    docker("build", "-q", "-t", tag, str(context), timeout=300)
-    images.append(tag)
+    image_id = docker("build", "-q", "-t", tag, str(context), timeout=300).strip()
+    images.extend([tag, image_id])  # by id too: a tag built again leaves the older image untagged
 
 
 def push(tag: str) -> subprocess.CompletedProcess[str]:
