@@ -24,6 +24,12 @@ class Config:
     stopped_task_retention_seconds: float = 3600.0  # DescribeTasks answers this long after a stop
     metadata_port: int = DEFAULT_METADATA_PORT
     metadata_rate: float = 40.0  # requests a second per task; 0 switches limiting off
+    # ECR: the registry (off in API tests), when it garbage-collects after deletes, how often
+    # lifecycle policies run, how long a pull with no network path waits before it fails
+    registry: bool = True
+    registry_gc_seconds: float = 30.0
+    ecr_lifecycle_seconds: float = 60.0
+    pull_no_path_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
@@ -39,6 +45,10 @@ class Config:
             "stopped_task_retention_seconds": float(
                 os.environ.get("SKIFF_STOPPED_TASK_RETENTION_SECONDS", "3600")
             ),
+            "registry": os.environ.get("SKIFF_REGISTRY", "on").lower() not in ("off", "0", "false", "no"),
+            "registry_gc_seconds": float(os.environ.get("SKIFF_REGISTRY_GC_SECONDS", "30")),
+            "ecr_lifecycle_seconds": float(os.environ.get("SKIFF_ECR_LIFECYCLE_SECONDS", "60")),
+            "pull_no_path_seconds": float(os.environ.get("SKIFF_PULL_NO_PATH_SECONDS", "5")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

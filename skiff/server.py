@@ -24,11 +24,20 @@ from skiff.agent.metadata.stats import StatsSampler
 from skiff.api.gateway import MAX_BODY_BYTES, Gateway
 from skiff.api.provider import Provider
 from skiff.config import Config
+from skiff.controllers.ecr_lifecycle import LifecycleController
 from skiff.controllers.service_scheduler import ServiceScheduler
 from skiff.controllers.task_retention import StoppedTaskRetention
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
+from skiff.registry.manager import Registry
+from skiff.registry.publishing import RegistryPublishing
+from skiff.registry.supervisor import RegistrySupervisor
+from skiff.security.ca import LocalCA
+from skiff.security.registry_tokens import RegistryTokens
 from skiff.security.sealing import Sealer
 from skiff.services.ec2.provider import Ec2Provider
+from skiff.services.ec2.reachability import RegistryReachability
+from skiff.services.ecr.logins import TaskRegistryAccess
+from skiff.services.ecr.provider import EcrProvider
 from skiff.services.ecs.config_sources import ServiceConfigSources
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
@@ -37,6 +46,7 @@ from skiff.services.s3.provider import S3Provider
 from skiff.services.secretsmanager.provider import SecretsManagerProvider
 from skiff.services.ssm.provider import SsmProvider
 from skiff.services.sts.provider import StsProvider
+from skiff.state import ecr as ecr_records
 from skiff.store import SqliteStore, Store
 
 log = logging.getLogger("skiff")
@@ -52,6 +62,7 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         S3Provider(store, data_dir),
         SecretsManagerProvider(store, sealer),
         SsmProvider(store, sealer),
+        EcrProvider(store, RegistryTokens.for_data_dir(data_dir)),
     ]
     return {p.service: p for p in providers}
 
@@ -134,7 +145,53 @@ def build(config: Config, store: Store | None = None) -> Server:
 
     api.on_startup.append(start_agent)
     api.on_cleanup.append(stop_agent)
+    connect_registry(config, store, providers, agent, api)
     return Server(api, metadata, agent)
+
+
+def connect_registry(
+    config: Config, store: Store, providers: dict[str, Provider], agent: Agent, api: web.Application
+) -> None:
+    """ECR: the registry and its front (unless switched off), task pulls, lifecycle policies."""
+    ecr, ec2 = providers["ecr"], providers["ec2"]
+    assert isinstance(ecr, EcrProvider) and isinstance(ec2, Ec2Provider)
+    agent.env.registry_access = TaskRegistryAccess(ecr.tokens, RegistryReachability(ec2.backend))
+    agent.env.registry_wait = config.pull_no_path_seconds
+    lifecycle = LifecycleController(ecr, config.ecr_lifecycle_seconds)
+    instance = config.instance_id()
+    registry = (
+        Registry(config.data_dir, instance, store, ecr.tokens, collect_after=config.registry_gc_seconds)
+        if config.registry
+        else None
+    )
+
+    async def start_registry(_: web.Application) -> None:
+        if registry is None:
+            leftover = RegistrySupervisor(config.data_dir)
+            if leftover.pid_path.exists():  # switched off since the last run: stop what it left
+                leftover.stop()
+                RegistryPublishing(
+                    config.data_dir, instance, LocalCA.for_data_dir(config.data_dir)
+                ).withdraw()
+        else:
+            hosts = {ecr_records.registry_host(config.account_id, config.default_region)}
+            for _pk, repository in store.scan(ecr_records.REPOSITORIES):
+                region = repository["repositoryArn"].split(":")[3]
+                hosts.add(ecr_records.registry_host(repository["registryId"], region))
+            try:
+                await registry.start(hosts)
+                ecr.repositories.registry = registry
+            except Exception as exc:
+                log.error("the ECR registry did not start: %s", exc)
+        lifecycle.start()
+
+    async def stop_registry(_: web.Application) -> None:
+        await lifecycle.stop()
+        if registry is not None:
+            await registry.stop()
+
+    api.on_startup.append(start_registry)
+    api.on_cleanup.insert(0, stop_registry)
 
 
 def build_app(config: Config, store: Store | None = None) -> web.Application:

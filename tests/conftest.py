@@ -59,6 +59,7 @@ def start_server(data_dir: Path, port: int | None = None, env: dict[str, str] | 
         "SKIFF_PORT": str(port),
         "SKIFF_TASK_CLEANUP_SECONDS": "3",
         "SKIFF_METADATA_PORT": str(free_port()),
+        "SKIFF_REGISTRY": "off",  # ECR's registry only where a test asks for it (under the e2e lock)
         **(env or {}),
     }
     with log_path.open("ab") as log:

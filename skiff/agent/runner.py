@@ -47,6 +47,8 @@ class AgentEnv:
     linklocal: LinkLocalRedirects | None = None
     on_stopped: Callable[[TaskRunner], None] | None = None
     stop_gates: list[deactivate.StopGate] = field(default_factory=list)
+    registry_access: pull.RegistryAccess | None = None  # pulls from skiff's ECR registry
+    registry_wait: float = 5.0  # how long a pull with no network path waits before it fails
 
 
 @dataclass

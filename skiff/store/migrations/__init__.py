@@ -197,6 +197,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX tasks_by_stop ON tasks (last_status, stopped_at);
         """,
     ),
+    Migration(
+        13,
+        "ECR: repositories (settings, policies, tags) and the images pushed to them",
+        """
+        CREATE TABLE ecr_repositories (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX ecr_repositories_by_name ON ecr_repositories (account, region, name);
+        CREATE TABLE ecr_images (
+            pk TEXT PRIMARY KEY, repository TEXT NOT NULL, digest TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX ecr_images_by_repository ON ecr_images (repository, digest);
+        """,
+    ),
 )
 
 LATEST_VERSION = max(m.version for m in MIGRATIONS)

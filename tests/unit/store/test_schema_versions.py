@@ -47,6 +47,10 @@ def test_every_schema_version_migrates_with_its_data(tmp_path: Path, version: in
     if version >= 9:
         oldest = store.find("tasks", {"last_status": "STOPPED", "stopped_at": "2026-01-02T03:04:05+00:00"})
         assert [t["taskArn"].rsplit("/", 1)[-1] for t in oldest] == ["fedcba9876543210fedcba9876543210"]
+    if version >= 13:
+        repository = "arn:aws:ecr:us-east-1:000000000000:repository/fixture/app"
+        assert store.find("ecr_repositories", {"name": "fixture/app"})[0]["imageTagMutability"] == "IMMUTABLE"
+        assert [i["imageTags"] for i in store.find("ecr_images", {"repository": repository})] == [["0.1"]]
 
 
 def test_version_9_records_when_earlier_stopped_tasks_stopped(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Amazon ECR: repositories and images on skiff's registry, logins, lifecycle and repository policies."""
