@@ -244,7 +244,8 @@ def running_servers(
 
 
 def new_session() -> boto3.session.Session:
-    return boto3.session.Session(aws_access_key_id="bench", aws_secret_access_key="bench", region_name=REGION)
+    # skiff verifies signatures: sign with its default root keys (test/test), which the peers accept too
+    return boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=REGION)
 
 
 def describe(error: BaseException) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 DEFAULT_ACCOUNT_ID = "000000000000"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_PORT = 4620
+DEFAULT_ROOT_KEY = "test"  # the account root's key pair: access key id and secret both "test"
 DEFAULT_METADATA_PORT = 51679  # where the ECS agent listens; tasks' port 80 is redirected here
 
 
@@ -24,6 +25,10 @@ class Config:
     stopped_task_retention_seconds: float = 3600.0  # DescribeTasks answers this long after a stop
     metadata_port: int = DEFAULT_METADATA_PORT
     metadata_rate: float = 40.0  # requests a second per task; 0 switches limiting off
+    # auth: signatures verified and IAM policies evaluated (SKIFF_AUTH=off: any key works, as root)
+    auth: bool = True
+    root_access_key_id: str = DEFAULT_ROOT_KEY
+    root_secret_access_key: str = DEFAULT_ROOT_KEY
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
@@ -39,6 +44,9 @@ class Config:
             "stopped_task_retention_seconds": float(
                 os.environ.get("SKIFF_STOPPED_TASK_RETENTION_SECONDS", "3600")
             ),
+            "auth": os.environ.get("SKIFF_AUTH", "on").strip().lower() not in ("off", "0", "false", "no"),
+            "root_access_key_id": os.environ.get("SKIFF_ROOT_ACCESS_KEY_ID", DEFAULT_ROOT_KEY),
+            "root_secret_access_key": os.environ.get("SKIFF_ROOT_SECRET_ACCESS_KEY", DEFAULT_ROOT_KEY),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
