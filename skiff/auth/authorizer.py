@@ -23,7 +23,7 @@ from skiff.api.context import RequestContext
 from skiff.api.errors import AwsError
 from skiff.api.http import HttpRequest
 from skiff.api.specs import spec_index
-from skiff.auth import chunks, errors
+from skiff.auth import chunks, errors, signature_v2
 from skiff.auth.actions import Call, Check, checks_for
 from skiff.auth.context import request_context
 from skiff.auth.directory import Directory, Resolver, ResourcePolicies
@@ -105,6 +105,11 @@ class Authorizer:
         if not self.verify:
             self._identify_only(ctx, signed)
             return
+        if signed is None and s3:
+            legacy = signature_v2.parse(request)
+            if legacy is not None:
+                self._authenticate_v2(request, ctx, legacy)
+                return
         if signed is None:
             if ctx.from_task:
                 raise task_must_be_signed_by_issued(ctx)
@@ -123,6 +128,30 @@ class Authorizer:
         if not matches(expected, signed.signature):
             raise errors.bad_signature(protocol)
         self._check_payload(request, protocol, signed, secret)
+        ctx.access_key_id = signed.access_key_id
+        self._record(ctx, secret.principal)
+        ctx.session_policy = secret.session_policy
+
+    def _authenticate_v2(
+        self, request: HttpRequest, ctx: RequestContext, signed: signature_v2.SignedV2
+    ) -> None:
+        protocol = ctx.protocol
+        secret = self._secret(signed.access_key_id)
+        if secret is None or not secret.active or (ctx.from_task and secret.token_digest is None):
+            raise errors.unknown_key(protocol)
+        now = self.clock()
+        if secret.token_digest is not None:
+            given = signed.security_token
+            if not given or not hmac.compare_digest(token_digest(given), secret.token_digest):
+                raise errors.invalid_token(protocol)
+            if secret.expiration is not None and secret.expiration <= now:
+                raise errors.expired_token(protocol)
+        expires = dt.datetime.fromtimestamp(min(signed.expires, 253402300799), dt.UTC)
+        if now > expires:
+            raise errors.presign_expired(protocol, expires, now)
+        expected = signature_v2.expected_signatures(request, signed, secret.secret)
+        if not any(matches(candidate, signed.signature) for candidate in expected):
+            raise errors.bad_signature(protocol)
         ctx.access_key_id = signed.access_key_id
         self._record(ctx, secret.principal)
         ctx.session_policy = secret.session_policy
