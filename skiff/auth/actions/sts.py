@@ -25,7 +25,9 @@ TABLE = ServiceTable(
         "AssumeRole": on_role,
         "AssumeRoleWithSAML": on_role,
         "AssumeRoleWithWebIdentity": on_role,
-        "AssumeRoot": lambda call: [Check("sts:AssumeRoot", str(call.get("TargetPrincipal") or "*"))],
+        "AssumeRoot": lambda call: [
+            Check("sts:AssumeRoot", f"arn:aws:iam::{call.get('TargetPrincipal') or call.account}:root")
+        ],
         "GetCallerIdentity": always_allowed,
         "DecodeAuthorizationMessage": on_account,
         "GetAccessKeyInfo": on_account,
