@@ -61,7 +61,11 @@ class Signed:
 
     @property
     def when(self) -> dt.datetime:
-        return dt.datetime.strptime(self.amz_date, AMZ_DATE_FORMAT).replace(tzinfo=dt.UTC)
+        """The signing time (ValueError for an impossible date such as month 13)."""
+        d = self.amz_date  # YYYYMMDDTHHMMSSZ, already checked by shape; strptime is slow
+        return dt.datetime(
+            int(d[0:4]), int(d[4:6]), int(d[6:8]), int(d[9:11]), int(d[11:13]), int(d[13:15]), tzinfo=dt.UTC
+        )
 
 
 def _split_authorization(value: str) -> dict[str, str]:
@@ -106,6 +110,7 @@ def _scope(text: str) -> tuple[str, str, str, str]:
     return key, date, region, service
 
 
+@lru_cache(maxsize=256)
 def _signed_header_names(text: str) -> tuple[str, ...]:
     names = tuple(text.split(";")) if text else ()
     if not names or any(not _HEADER_NAME.match(name) for name in names):
@@ -239,6 +244,8 @@ def canonical_uri(raw_path: str, *, s3: bool) -> str:
     """The path as signed: S3's as sent; other services' normalized and encoded once more."""
     if s3:
         return raw_path or "/"
+    if raw_path == "/":
+        return "/"
     return quote(_remove_dot_segments(raw_path) or "/", safe="/~")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from skiff.security.sealing import Sealer
 from skiff.services.iam.access_keys import AccessKeyBackend
+from skiff.services.iam.changes import ChangeCountingStore
 from skiff.services.iam.credentials import CredentialBackend
 from skiff.services.iam.entity_policies import EntityPolicyBackend
 from skiff.services.iam.groups import GroupBackend
@@ -17,6 +18,7 @@ from skiff.store.base import Store
 
 class IamBackend:
     def __init__(self, store: Store, sealer: Sealer) -> None:
+        store = self.store = ChangeCountingStore(store)  # readers cache until IAM changes
         self.policies = PolicyBackend(store)
         self.roles = RoleBackend(store, self.policies)
         self.role_policies = RolePolicyBackend(store, self.roles, self.policies)

@@ -6,6 +6,7 @@ boundary)."""
 from __future__ import annotations
 
 from skiff.services.iam.backend import IamBackend
+from skiff.services.iam.changes import ChangeCache
 from skiff.services.iam.entity_policies import EntityPolicyBackend
 from skiff.services.iam.ids import ACCESS_KEY_PREFIX
 from skiff.services.iam.roles import account_of
@@ -18,11 +19,18 @@ GROUP = "group"
 
 
 class IamDirectory:
+    """Reads are cached until IAM changes (`changes.py`): a request costs no store query then."""
+
     def __init__(self, iam: IamBackend) -> None:
         self.iam = iam
+        self._secrets: ChangeCache[SigningSecret | None] = ChangeCache(iam.store.changes)
+        self._permissions: ChangeCache[PermissionSet] = ChangeCache(iam.store.changes)
 
     # -- keys ---------------------------------------------------------------------------------
     def signing_secret(self, access_key_id: str) -> SigningSecret | None:
+        return self._secrets.get(access_key_id, lambda: self._signing_secret(access_key_id))
+
+    def _signing_secret(self, access_key_id: str) -> SigningSecret | None:
         if access_key_id.startswith(ACCESS_KEY_PREFIX):
             return self._user_key(access_key_id)
         opened = self.iam.credentials.secret_of(access_key_id)
@@ -92,6 +100,10 @@ class IamDirectory:
 
     # -- policies -----------------------------------------------------------------------------
     def permissions(self, principal: Principal) -> PermissionSet:
+        key = f"{principal.kind}|{principal.arn}|{principal.role_arn or ''}"
+        return self._permissions.get(key, lambda: self._permissions_of(principal))
+
+    def _permissions_of(self, principal: Principal) -> PermissionSet:
         scope = Scope(principal.account, "")
         identity: list[tuple[str, str]] = []
         boundary_arn: str | None = None

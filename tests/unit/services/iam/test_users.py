@@ -92,3 +92,17 @@ def test_role_sessions_and_their_policies(iam: IamBackend, scope: Scope) -> None
     assert secret.session_policy == POLICY and secret.token_digest is not None
     assert directory.signing_secret("ASIANOTISSUED0000000") is None
     assert directory.arn_of("role", "000000000000", "us-east-1", "task") == role["Arn"]
+
+
+def test_reads_are_cached_until_iam_changes(iam: IamBackend, scope: Scope, store: SqliteStore) -> None:
+    iam.users.create(scope, {"UserName": "carol"})
+    directory = IamDirectory(iam)
+    principal = directory.principal_of("arn:aws:iam::000000000000:user/carol")
+    assert principal is not None
+    assert directory.permissions(principal).identity == ()
+    iam.user_policies.put_inline(scope, "carol", "p", POLICY)  # a write through IAM: seen at once
+    assert [s for s, _ in directory.permissions(principal).identity] == ["p"]
+    store.delete("iam_principal_inline_policies", "000000000000|user|carol|p")  # behind IAM's back
+    assert [s for s, _ in directory.permissions(principal).identity] == ["p"]  # cached ...
+    directory._permissions.clock = lambda: float("inf")  # ... until MAX_AGE has passed
+    assert directory.permissions(principal).identity == ()
