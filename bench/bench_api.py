@@ -10,6 +10,10 @@ requests per second over several interleaved rounds:
   request is still built, signed and sent the normal way). skiff answers that path ``200 {}``
   without doing any work, so the no-op figure is the ceiling set by the client, HTTP and the
   server's web layer; the gap down to ``skiff`` is skiff's own per-request work;
+* ``skiff-user`` -- the same two calls on the same server signed with an IAM user's key (policy
+  ``ecs:*``), so the signature check and the policy evaluation both run;
+* ``skiff-auth-off`` -- the same two calls on a second skiff server started with
+  ``SKIFF_AUTH=off`` (no verification, no evaluation): the cost of auth is the gap to it;
 * ``moto``      -- ``moto_server`` from ``moto[server]``, same calls;
 * ``ministack`` -- the ``ministack`` server, same calls.
 
@@ -47,6 +51,7 @@ from botocore.config import Config
 try:
     from bench.servers import (
         SKIFF,
+        SKIFF_AUTH_OFF,
         Server,
         describe,
         interrupt,
@@ -58,6 +63,7 @@ try:
 except ImportError:  # run as a script: bench/ is on sys.path, the repository root is not
     from servers import (  # type: ignore[no-redef]
         SKIFF,
+        SKIFF_AUTH_OFF,
         Server,
         describe,
         interrupt,
@@ -71,6 +77,10 @@ NOOP_PATH = "/_skiff/noop"
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 NOOP = "no-op"
+USER = "skiff-user"
+USER_POLICY = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecs:*", "Resource": "*"}]}
+)
 PEERS = ("moto", "ministack")
 OPERATIONS = ("ListClusters", "DescribeTaskDefinition")
 TASK_FAMILY = "bench"
@@ -96,7 +106,13 @@ def rewrite_to_noop(request: Any, **_: Any) -> None:
     request.url = urlunsplit(urlsplit(request.url)._replace(path=NOOP_PATH))
 
 
-def make_client(session: boto3.session.Session, endpoint: str, noop: bool = False) -> Any:
+def make_client(
+    session: boto3.session.Session, endpoint: str, noop: bool = False, key: tuple[str, str] | None = None
+) -> Any:
+    if key is not None:
+        session = boto3.session.Session(
+            aws_access_key_id=key[0], aws_secret_access_key=key[1], region_name="us-east-1"
+        )
     client = session.client("ecs", endpoint_url=endpoint, config=client_config())
     if noop:
         client.meta.events.register("request-created.ecs.ListClusters", rewrite_to_noop)
@@ -143,6 +159,7 @@ class Case:
     endpoint: str
     noop: bool = False
     server_pid: int | None = None
+    key: tuple[str, str] | None = None  # an IAM user's access key (None: the account root's)
 
     @property
     def label(self) -> str:
@@ -307,8 +324,23 @@ def build_cases(servers: dict[str, Server]) -> list[Case]:
         pid = server.process.pid if server.process else None
         cases.extend(Case(name, operation, server.endpoint, server_pid=pid) for operation in OPERATIONS)
         if name == SKIFF:
+            key = user_key(server.endpoint) if not server.unavailable else None
+            cases.extend(Case(USER, op, server.endpoint, server_pid=pid, key=key) for op in OPERATIONS)
             cases.append(Case(NOOP, "ListClusters", server.endpoint, noop=True, server_pid=pid))
     return cases
+
+
+def user_key(endpoint: str) -> tuple[str, str] | None:
+    """An IAM user allowed ecs:* and its access key, made with the root's keys."""
+    try:
+        iam = new_session().client("iam", endpoint_url=endpoint, config=client_config())
+        iam.create_user(UserName="bench")
+        iam.put_user_policy(UserName="bench", PolicyName="ecs", PolicyDocument=USER_POLICY)
+        key = iam.create_access_key(UserName="bench")["AccessKey"]
+    except Exception as error:
+        print(f"no IAM user for {USER}: {describe(error)}", flush=True)
+        return None
+    return key["AccessKeyId"], key["SecretAccessKey"]
 
 
 def prepare(cases: list[Case], servers: dict[str, Server]) -> dict[Case, CaseResult]:
@@ -321,10 +353,12 @@ def prepare(cases: list[Case], servers: dict[str, Server]) -> dict[Case, CaseRes
     }
     results: dict[Case, CaseResult] = {}
     for case in cases:
-        server = servers[SKIFF if case.target == NOOP else case.target]
+        server = servers[SKIFF if case.target in (NOOP, USER) else case.target]
         reason = server.unavailable
+        if not reason and case.target == USER and case.key is None:
+            reason = "no IAM user could be made"
         if not reason and case.operation == "DescribeTaskDefinition":
-            reason = setup_errors.get(case.target, "")
+            reason = setup_errors.get(SKIFF if case.target == USER else case.target, "")
         if not reason and case.noop:
             reason = check_noop(session, case.endpoint)
         results[case] = CaseResult(case, unavailable=reason)
@@ -336,7 +370,7 @@ def make_calls(cases: list[Case], results: dict[Case, CaseResult], threads: int)
     session = new_session()
     return {
         case: [
-            operation_call(make_client(session, case.endpoint, case.noop), case.operation)
+            operation_call(make_client(session, case.endpoint, case.noop, case.key), case.operation)
             for _ in range(threads)
         ]
         for case in cases
@@ -360,7 +394,7 @@ def run_rounds(
             result.rounds.append(measured)
             result.first_error = result.first_error or first_error or warmup.first_error
             print(
-                f"round {number}/{args.rounds}  {case.target:<10} {case.label:<30} "
+                f"round {number}/{args.rounds}  {case.target:<14} {case.label:<30} "
                 f"{measured.rate:>9.1f} req/s  errors {measured.errors}  "
                 f"cpu client {measured.client_load:.2f} server {fmt(measured.server_load, '.2f')}",
                 flush=True,
@@ -389,6 +423,11 @@ def compute_ratios(results: dict[Case, CaseResult]) -> dict[str, dict[str, float
     """skiff's median divided by the no-op's and by each peer's, per operation."""
     noop = median_of(results, NOOP, "ListClusters")
     ratios = {f"{SKIFF}/{NOOP}": {op: ratio(median_of(results, SKIFF, op), noop) for op in OPERATIONS}}
+    for target in (SKIFF, USER):  # what verification (and, for the user, evaluation) costs
+        ratios[f"{target}/{SKIFF_AUTH_OFF}"] = {
+            op: ratio(median_of(results, target, op), median_of(results, SKIFF_AUTH_OFF, op))
+            for op in OPERATIONS
+        }
     for peer in PEERS:
         if find(results, peer, OPERATIONS[0]) is not None:
             ratios[f"{SKIFF}/{peer}"] = {
@@ -403,7 +442,7 @@ def fmt(value: float | None, spec: str) -> str:
 
 def table_row(result: CaseResult, results: dict[Case, CaseResult]) -> str:
     case = result.case
-    head = f"{case.target:<10} {case.label:<30}"
+    head = f"{case.target:<14} {case.label:<30}"
     if result.unavailable:
         return f"{head} unavailable: {result.unavailable}"
     rates = [r.rate for r in result.rounds]
@@ -418,7 +457,7 @@ def table_row(result: CaseResult, results: dict[Case, CaseResult]) -> str:
 
 def print_report(results: dict[Case, CaseResult], ratios: dict[str, dict[str, float | None]]) -> None:
     header = (
-        f"{'target':<10} {'operation':<30} {'req/s med':>10} {'min-max':>11} {'ok':>8} {'errors':>6} "
+        f"{'target':<14} {'operation':<30} {'req/s med':>10} {'min-max':>11} {'ok':>8} {'errors':>6} "
         f"{'skiff/this':>10} {'cli cpu':>7} {'srv cpu':>7} {'srv ms/req':>10}"
     )
     print("\n" + header + "\n" + "-" * len(header))
@@ -431,7 +470,7 @@ def print_report(results: dict[Case, CaseResult], ratios: dict[str, dict[str, fl
     print("\nratios (median req/s of skiff divided by median req/s of the other):")
     for name, per_op in ratios.items():
         cells = "   ".join(f"{op}: {fmt(value, '.2f')}" for op, value in per_op.items())
-        print(f"  {name:<16} {cells}")
+        print(f"  {name:<26} {cells}")
     for result in results.values():
         if result.first_error:
             print(f"first error, {result.case.target} {result.case.operation}: {result.first_error}")
@@ -515,7 +554,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def benchmark(args: argparse.Namespace, workdir: Path, stop: threading.Event) -> None:
-    pythons = {SKIFF: sys.executable}
+    pythons = {SKIFF: sys.executable, SKIFF_AUTH_OFF: sys.executable}
     if not args.skip_peers:
         pythons.update(dict.fromkeys(PEERS, args.peer_python))
     with running_servers(pythons, workdir, args.ready_timeout) as servers:

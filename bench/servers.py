@@ -33,10 +33,16 @@ HOST = "127.0.0.1"
 REGION = "us-east-1"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SKIFF = "skiff"
+SKIFF_AUTH_OFF = "skiff-auth-off"  # the same server with SKIFF_AUTH=off: no signature check, no policies
 STOP_TIMEOUT = 10.0
 
 # Modules a server needs; a missing one makes the server "unavailable" instead of an error.
-REQUIRED_MODULES = {SKIFF: ("skiff",), "moto": ("moto", "flask"), "ministack": ("ministack", "hypercorn")}
+REQUIRED_MODULES = {
+    SKIFF: ("skiff",),
+    SKIFF_AUTH_OFF: ("skiff",),
+    "moto": ("moto", "flask"),
+    "ministack": ("ministack", "hypercorn"),
+}
 # ... and what ministack needs on top to drive Docker.
 DOCKER_MODULES = {"ministack": ("docker",)}
 FIND_MISSING = (
@@ -78,9 +84,12 @@ def launch_spec(
 
     `docker` only matters for ministack: skiff always talks to the Docker daemon, moto never does.
     """
-    if name == SKIFF:
+    if name in (SKIFF, SKIFF_AUTH_OFF):
         argv = [python, "-m", "skiff", "server", "--port", str(port)]
-        return argv, {"SKIFF_DATA_DIR": str(workdir / "data"), "SKIFF_HOST": HOST}
+        env = {"SKIFF_DATA_DIR": str(workdir / "data"), "SKIFF_HOST": HOST}
+        if name == SKIFF_AUTH_OFF:
+            env["SKIFF_AUTH"] = "off"
+        return argv, env
     if name == "moto":
         return [python, "-m", "moto.server", "-H", HOST, "-p", str(port)], {}
     if name == "ministack":
@@ -244,7 +253,8 @@ def running_servers(
 
 
 def new_session() -> boto3.session.Session:
-    return boto3.session.Session(aws_access_key_id="bench", aws_secret_access_key="bench", region_name=REGION)
+    # skiff verifies signatures: sign with its default root keys (test/test), which the peers accept too
+    return boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name=REGION)
 
 
 def describe(error: BaseException) -> str:

@@ -25,6 +25,12 @@ def _announce(config: Config) -> None:
     )
     console.print("Point the aws CLI or an SDK at it:")
     console.print(f"  [bold]export AWS_ENDPOINT_URL={config.endpoint}[/]")
+    console.print(
+        f"  [bold]export AWS_ACCESS_KEY_ID={config.root_access_key_id} "
+        f"AWS_SECRET_ACCESS_KEY={config.root_secret_access_key}[/]   (the account root's keys)"
+    )
+    if not config.auth:
+        console.print("  [yellow]SKIFF_AUTH=off: signatures are not verified and any key acts as the root[/]")
     console.print("  aws ecs list-clusters")
 
 

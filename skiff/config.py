@@ -10,6 +10,7 @@ from pathlib import Path
 DEFAULT_ACCOUNT_ID = "000000000000"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_PORT = 4620
+DEFAULT_ROOT_KEY = "test"  # the account root's key pair: access key id and secret both "test"
 DEFAULT_METADATA_PORT = 51679  # where the ECS agent listens; tasks' port 80 is redirected here
 
 
@@ -30,6 +31,10 @@ class Config:
     registry_gc_seconds: float = 30.0
     ecr_lifecycle_seconds: float = 60.0
     pull_no_path_seconds: float = 5.0
+    # auth: signatures verified and IAM policies evaluated (SKIFF_AUTH=off: any key works, as root)
+    auth: bool = True
+    root_access_key_id: str = DEFAULT_ROOT_KEY
+    root_secret_access_key: str = DEFAULT_ROOT_KEY
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
@@ -49,6 +54,9 @@ class Config:
             "registry_gc_seconds": float(os.environ.get("SKIFF_REGISTRY_GC_SECONDS", "30")),
             "ecr_lifecycle_seconds": float(os.environ.get("SKIFF_ECR_LIFECYCLE_SECONDS", "60")),
             "pull_no_path_seconds": float(os.environ.get("SKIFF_PULL_NO_PATH_SECONDS", "5")),
+            "auth": os.environ.get("SKIFF_AUTH", "on").strip().lower() not in ("off", "0", "false", "no"),
+            "root_access_key_id": os.environ.get("SKIFF_ROOT_ACCESS_KEY_ID", DEFAULT_ROOT_KEY),
+            "root_secret_access_key": os.environ.get("SKIFF_ROOT_SECRET_ACCESS_KEY", DEFAULT_ROOT_KEY),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

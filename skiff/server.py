@@ -23,6 +23,8 @@ from skiff.agent.metadata.server import CredentialsSource, MetadataEndpoint
 from skiff.agent.metadata.stats import StatsSampler
 from skiff.api.gateway import MAX_BODY_BYTES, Gateway
 from skiff.api.provider import Provider
+from skiff.auth.authorizer import Authorizer, RootKeys
+from skiff.auth.simulation import Simulator
 from skiff.config import Config
 from skiff.controllers.ecr_lifecycle import LifecycleController
 from skiff.controllers.service_scheduler import ServiceScheduler
@@ -41,7 +43,9 @@ from skiff.services.ecr.provider import EcrProvider
 from skiff.services.ecs.config_sources import ServiceConfigSources
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
+from skiff.services.iam.directory import IamDirectory
 from skiff.services.iam.provider import IamProvider
+from skiff.services.resource_policies import ServiceResolver, ServiceResourcePolicies
 from skiff.services.s3.provider import S3Provider
 from skiff.services.secretsmanager.provider import SecretsManagerProvider
 from skiff.services.ssm.provider import SsmProvider
@@ -57,8 +61,8 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
     providers: list[Provider] = [
         EcsProvider(store),
         Ec2Provider(store),
-        IamProvider(store),
-        StsProvider(store),
+        IamProvider(store, sealer),
+        StsProvider(store, sealer),
         S3Provider(store, data_dir),
         SecretsManagerProvider(store, sealer),
         SsmProvider(store, sealer),
@@ -80,8 +84,30 @@ def connect_agent(providers: dict[str, Provider], agent: Agent) -> None:
     assert isinstance(s3, S3Provider) and isinstance(secrets, SecretsManagerProvider)
     assert isinstance(ssm, SsmProvider)
     agent.env.config_sources = ServiceConfigSources(
-        s3.objects.get_object_bytes, secrets.backend.resolve, ssm.backend.resolve
+        s3.objects.get_object_bytes,
+        secrets.backend.resolve,
+        ssm.backend.resolve,
+        ServiceResolver.secret_arn_in(secrets.backend.records),
     )
+
+
+def build_authorizer(providers: dict[str, Provider], config: Config) -> Authorizer:
+    """Who may do what: signatures checked against the root pair, users' keys and issued
+    credentials; policies of IAM; resource policies of S3, Secrets Manager and IAM roles."""
+    iam, s3, secrets = providers["iam"], providers["s3"], providers["secretsmanager"]
+    assert isinstance(iam, IamProvider) and isinstance(s3, S3Provider)
+    assert isinstance(secrets, SecretsManagerProvider)
+    directory = IamDirectory(iam.backend)
+    authorizer = Authorizer(
+        directory,
+        config.account_id,
+        RootKeys(config.root_access_key_id, config.root_secret_access_key),
+        verify=config.auth,
+        resource_policies=ServiceResourcePolicies(iam.roles, s3.buckets, secrets.backend.records),
+        resolver=ServiceResolver(directory, secrets.backend.records),
+    )
+    iam.simulator = Simulator(authorizer, directory.principal_of)
+    return authorizer
 
 
 def credentials_source(providers: dict[str, Provider]) -> CredentialsSource:
@@ -111,12 +137,9 @@ def build(config: Config, store: Store | None = None) -> Server:
     gateway = Gateway(providers, config.account_id, config.default_region)
     iam = providers["iam"]
     assert isinstance(iam, IamProvider)
-
-    def identify(access_key_id: str) -> str | None:
-        identity = iam.credentials.identity_of(access_key_id)
-        return str(identity["Arn"]) if identity else None
-
-    gateway.identify = identify
+    gateway.authorizer = authorizer = build_authorizer(providers, config)
+    assert isinstance(agent.env.config_sources, ServiceConfigSources)
+    agent.env.config_sources.role_allows = authorizer.role_allows
     gateway.task_address = ADDRESS
     api = web.Application(client_max_size=MAX_BODY_BYTES)
     api.router.add_route("*", "/{tail:.*}", gateway.handle)

@@ -18,7 +18,13 @@ from botocore.config import Config as BotoConfig
 
 REPO = Path(__file__).resolve().parent.parent
 AWS_CLI = str(Path(sys.executable).with_name("aws"))
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "AWS_SECRET_ACCESS_KEY": "skiff-test-secret"}
+# The account root's keys of every test server: the default pair, as the README uses (start_server
+# passes them explicitly); a server given by
+# SKIFF_TEST_ENDPOINT must be started with the same SKIFF_ROOT_* settings, or these overridden).
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": os.environ.get("SKIFF_TEST_ACCESS_KEY_ID", "test"),
+    "AWS_SECRET_ACCESS_KEY": os.environ.get("SKIFF_TEST_SECRET_ACCESS_KEY", "test"),
+}
 
 
 def free_port() -> int:
@@ -60,6 +66,8 @@ def start_server(data_dir: Path, port: int | None = None, env: dict[str, str] | 
         "SKIFF_TASK_CLEANUP_SECONDS": "3",
         "SKIFF_METADATA_PORT": str(free_port()),
         "SKIFF_REGISTRY": "off",  # ECR's registry only where a test asks for it (under the e2e lock)
+        "SKIFF_ROOT_ACCESS_KEY_ID": CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "SKIFF_ROOT_SECRET_ACCESS_KEY": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         **(env or {}),
     }
     with log_path.open("ab") as log:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -18,3 +19,7 @@ class RequestContext:
     protocol: str = "json"
     principal_arn: str | None = None  # who signed: the account root, or an assumed role skiff issued
     from_task: bool = False  # arrived on the link-local address tasks use
+    source_ip: str | None = None  # the caller's address (aws:SourceIp)
+    secure: bool = False  # arrived over TLS (aws:SecureTransport)
+    principal: Any = None  # skiff.state.principals.Principal of the signer, once authenticated
+    session_policy: str | None = None  # the AssumeRole session policy of temporary credentials

@@ -13,13 +13,14 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
 from aiohttp import web
 from botocore.model import OperationModel
 
+from skiff.api.authorizer import IdentifyOnly, RequestAuthorizer
 from skiff.api.context import RequestContext
 from skiff.api.errors import (
     AwsError,
@@ -51,8 +52,8 @@ class Gateway:
         self.providers = dict(providers)
         self.account_id = account_id
         self.default_region = default_region
-        # access key -> the assumed-role ARN of credentials skiff issued (None: not one of ours)
-        self.identify: Callable[[str], str | None] = lambda key: None
+        # who may call: server.py installs skiff.auth's Authorizer; without it keys are not verified
+        self.authorizer: RequestAuthorizer = IdentifyOnly()
         self.task_address: str | None = None  # requests reaching this local address come from tasks
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -77,7 +78,14 @@ class Gateway:
         )
         local: Any = request.transport.get_extra_info("sockname") if request.transport else None
         from_task = bool(local) and self.task_address is not None and local[0] == self.task_address
-        reply = await self.dispatch(http_request, request_id, too_large=too_large, from_task=from_task)
+        reply = await self.dispatch(
+            http_request,
+            request_id,
+            too_large=too_large,
+            from_task=from_task,
+            source_ip=request.remote,
+            secure=request.secure,
+        )
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "%s %s -> %d in %.1f ms",
@@ -89,7 +97,14 @@ class Gateway:
         return web.Response(status=reply.status, body=reply.body, headers=reply.headers)
 
     async def dispatch(
-        self, request: HttpRequest, request_id: str, *, too_large: bool = False, from_task: bool = False
+        self,
+        request: HttpRequest,
+        request_id: str,
+        *,
+        too_large: bool = False,
+        from_task: bool = False,
+        source_ip: str | None = None,
+        secure: bool = False,
     ) -> HttpResponse:
         try:
             found = route(request)
@@ -118,11 +133,14 @@ class Gateway:
                 access_key_id=scope.access_key_id if scope else None,
                 protocol=protocol.name,
                 from_task=from_task,
+                source_ip=source_ip,
+                secure=secure,
             )
-            self._authenticate(ctx)
+            self.authorizer.authenticate(request, ctx)
             params = protocol.parse_request(request, operation)
             code = "ValidationError" if protocol.name in ("query", "ec2") else "ValidationException"
             validate_input(operation.input_shape, params, code=code)
+            self.authorizer.authorize(ctx, params)
             result = await self._call(spec, ctx, params)
             return protocol.serialize_result(operation, result, request_id)
         except AwsError as error:
@@ -133,17 +151,6 @@ class Gateway:
         except Exception:
             log.exception("unexpected fault in %s.%s (request %s)", spec.name, found.operation, request_id)
             return self._error(protocol, spec, operation, _internal(spec, request_id), request_id)
-
-    def _authenticate(self, ctx: RequestContext) -> None:
-        """Record who signed. Calls from tasks must carry credentials skiff issued (their role's)."""
-        principal = self.identify(ctx.access_key_id) if ctx.access_key_id else None
-        if ctx.from_task and principal is None:
-            message = "The security token included in the request is invalid."
-            if ctx.protocol in ("query", "ec2"):
-                raise AwsError(message, code="InvalidClientTokenId", status=403)
-            raise AwsError(message, code="UnrecognizedClientException")
-        ctx.principal_arn = principal or f"arn:aws:iam::{ctx.account_id}:root"
-        log.debug("%s %s.%s signed by %s", ctx.request_id, ctx.service, ctx.operation, ctx.principal_arn)
 
     def _operation(self, spec: ServiceSpec, protocol: WireProtocol, name: str | None) -> OperationModel:
         if name is None:

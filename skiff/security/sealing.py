@@ -54,8 +54,8 @@ class Sealer:
     def open(self, sealed: str, context: str) -> bytes:
         if not sealed.startswith(PREFIX):
             raise SealingError("not a sealed value")
-        raw = base64.b64decode(sealed[len(PREFIX) :])
         try:
+            raw = base64.b64decode(sealed[len(PREFIX) :], validate=True)
             return self._aead.decrypt(raw[:12], raw[12:], context.encode())
-        except InvalidTag as exc:
+        except (InvalidTag, ValueError) as exc:  # ValueError: not base64, or too short to hold a nonce
             raise SealingError("sealed value does not open here") from exc

@@ -39,15 +39,12 @@ from hypothesis import strategies as st
 
 from skiff.api.gateway import MAX_BODY_BYTES
 from tests.shape_strategies import corrupt, values_for
+from tests.signing import signed_headers
 
 TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113"
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 # A region of its own, so fuzzed writes (account settings, clusters...) do not leak into other tests.
 FUZZ_REGION = "ap-southeast-4"
-FAKE_AUTH = (
-    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20250101/"
-    f"{FUZZ_REGION}/ecs/aws4_request, SignedHeaders=host;x-amz-target, Signature=" + "0" * 64
-)
 # Error codes that mean "skiff broke", whatever HTTP status they come with.
 FAULT_CODES = frozenset({"ServerException", "InternalFailure", "InternalError", "InternalServerError"})
 
@@ -115,9 +112,10 @@ def post_raw(endpoint: str, target: str | None, body: bytes, timeout: float = 30
     """POST `body` to the endpoint as awsJson 1.1 with the given X-Amz-Target."""
     url = urllib.parse.urlsplit(endpoint)
     conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port or 80, timeout=timeout)
-    headers = {"Content-Type": JSON_CONTENT_TYPE, "Authorization": FAKE_AUTH}
+    headers = {"Content-Type": JSON_CONTENT_TYPE}
     if target is not None:
         headers["X-Amz-Target"] = target
+    headers = signed_headers("POST", f"{endpoint}/", body, headers, "ecs", FUZZ_REGION)
     try:
         conn.request("POST", "/", body=body, headers=headers)
         reply = conn.getresponse()

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.signing import signed_headers
+
 TARGET = "AmazonEC2ContainerServiceV20141113"
 
 
@@ -22,9 +24,8 @@ def post(endpoint: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict
 
 
 def ecs_call(endpoint: str, op: str, body: bytes) -> tuple[int, dict[str, Any], dict[str, str]]:
-    status, headers, raw = post(
-        endpoint, body, {"X-Amz-Target": f"{TARGET}.{op}", "Content-Type": "application/x-amz-json-1.1"}
-    )
+    headers = {"X-Amz-Target": f"{TARGET}.{op}", "Content-Type": "application/x-amz-json-1.1"}
+    status, headers, raw = post(endpoint, body, signed_headers("POST", f"{endpoint}/", body, headers, "ecs"))
     return status, json.loads(raw), headers
 
 

@@ -5,6 +5,7 @@ SecureString arrives decrypted; a missing item stops the task before any contain
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -62,12 +63,48 @@ def demo(client_factory: Any) -> dict[str, Any]:
     parameter = f"/demo-{suffix}/db-password"
     ssm.put_parameter(Name=parameter, Type="SecureString", Value="pa55-w0rd-plain")
     partial_arn = created["ARN"].rsplit("-", 1)[0]  # the form the seeds use: no random suffix
+    allow_execution_role(client_factory, bucket, created["ARN"], parameter)
     return {
         "bucket": bucket,
         "secret_arn": created["ARN"],
         "partial_arn": partial_arn,
         "parameter": parameter,
     }
+
+
+EXECUTION_ROLE = "ecsTaskExecutionRole"
+
+
+def allow_execution_role(client_factory: Any, bucket: str, secret_arn: str, parameter: str) -> None:
+    """The execution role the services use, allowed to read the demo's file, secret and parameter
+    (fetches are made as that role, as on Fargate)."""
+    iam = client_factory("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+        iam.create_role(RoleName=EXECUTION_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+    reads = [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"},
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn},
+        {
+            "Effect": "Allow",
+            "Action": "ssm:GetParameters",
+            "Resource": f"arn:aws:ssm:*:*:parameter{parameter}",
+        },
+    ]
+    iam.put_role_policy(
+        RoleName=EXECUTION_ROLE,
+        PolicyName=f"demo-{bucket}",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": reads}),
+    )
 
 
 def demo_container(demo: dict[str, Any], environment: str) -> dict[str, Any]:

@@ -27,15 +27,41 @@ class ConfigurationError(Exception):
 
 
 class ConfigSources(Protocol):
-    """Where the values live: skiff's own S3, Secrets Manager and SSM."""
+    """Where the values live: skiff's own S3, Secrets Manager and SSM. Each fetch is made as the
+    task's execution role (`session`: the task id), which must be allowed to read the value."""
 
-    def object_text(self, account: str, bucket: str, key: str) -> str: ...
-
-    def secret_value(
-        self, account: str, region: str, secret_id: str, stage: str | None, version: str | None
+    def object_text(
+        self, account: str, bucket: str, key: str, *, execution_role: str | None = None, session: str = ""
     ) -> str: ...
 
-    def parameter_value(self, account: str, region: str, name_or_arn: str) -> str: ...
+    def secret_value(
+        self,
+        account: str,
+        region: str,
+        secret_id: str,
+        stage: str | None,
+        version: str | None,
+        *,
+        execution_role: str | None = None,
+        session: str = "",
+    ) -> str: ...
+
+    def parameter_value(
+        self,
+        account: str,
+        region: str,
+        name_or_arn: str,
+        *,
+        execution_role: str | None = None,
+        session: str = "",
+    ) -> str: ...
+
+
+def execution_role(runner: TaskRunner) -> dict[str, Any]:
+    """The execution role the task's fetches are made as, and the session name (the task id)."""
+    overrides = runner.doc.get("overrides") or {}
+    role = overrides.get("executionRoleArn") or runner.internal["definition"].get("executionRoleArn")
+    return {"execution_role": str(role) if role else None, "session": runner.task_id}
 
 
 def env_files(runner: TaskRunner, sources: ConfigSources, container: dict[str, Any]) -> dict[str, str]:
@@ -52,7 +78,7 @@ def env_files(runner: TaskRunner, sources: ConfigSources, container: dict[str, A
         if location is None or entry.get("type", "s3") != "s3":
             raise ConfigurationError(name, f"ResourceInitializationError: invalid environment file ARN {arn}")
         try:
-            text = sources.object_text(runner.internal["account"], *location)
+            text = sources.object_text(runner.internal["account"], *location, **execution_role(runner))
         except Exception as exc:
             raise ConfigurationError(
                 name,
@@ -71,7 +97,7 @@ def secret_value(runner: TaskRunner, sources: ConfigSources, container: str, val
         raise ConfigurationError(container, f"ResourceInitializationError: {exc}") from exc
     if isinstance(ref, ParameterRef):
         try:
-            return sources.parameter_value(account, region, ref.name_or_arn)
+            return sources.parameter_value(account, region, ref.name_or_arn, **execution_role(runner))
         except Exception as exc:
             raise ConfigurationError(
                 container,
@@ -79,7 +105,9 @@ def secret_value(runner: TaskRunner, sources: ConfigSources, container: str, val
                 f"secrets from ssm: parameter {ref.name_or_arn}: {_why(exc)}",
             ) from exc
     try:
-        value = sources.secret_value(account, region, ref.secret_id, ref.version_stage, ref.version_id)
+        value = sources.secret_value(
+            account, region, ref.secret_id, ref.version_stage, ref.version_id, **execution_role(runner)
+        )
     except Exception as exc:
         raise ConfigurationError(
             container,

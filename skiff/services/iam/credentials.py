@@ -1,8 +1,12 @@
 """Temporary credentials skiff issues for roles (STS AssumeRole, and the task credentials endpoint).
 
-`issue` returns the secret access key and session token once; the store keeps only their
-SHA-256 digests, next to who the credentials speak for (role, session, expiry). `identity_of`
-answers who a temporary access key id belongs to, and refuses expired ones. Nothing here logs.
+`issue` returns the secret access key and session token once; the store keeps the secret
+sealed (AES-GCM, `skiff/security/sealing.py`, bound to the key id) so signatures made with it
+can be verified, and only the SHA-256 digest of the session token, next to who the credentials
+speak for (role, session, expiry, session policy). `identity_of` answers who a temporary access
+key id belongs to, and refuses expired ones. Nothing here logs. Rows written before secrets
+were sealed (schema version 4's `SecretDigest`) still identify, but no signature verifies with
+them.
 
 When a role session is issued again, that session's expired keys are removed, so a task whose
 credentials are refreshed for hours keeps a bounded number of rows.
@@ -15,6 +19,7 @@ import hmac
 from typing import Any
 
 from skiff.api.errors import AwsError
+from skiff.security.sealing import Sealer, SealingError
 from skiff.services.iam.exceptions import invalid_arn, role_not_found
 from skiff.services.iam.ids import digest, secret_access_key, session_token, temporary_access_key_id
 from skiff.services.iam.roles import RoleBackend, account_of, parse_role_arn
@@ -39,9 +44,10 @@ def _epoch(when: dt.datetime) -> int:
 
 
 class CredentialBackend:
-    def __init__(self, store: Store, roles: RoleBackend) -> None:
+    def __init__(self, store: Store, roles: RoleBackend, sealer: Sealer) -> None:
         self.store = store
         self.roles = roles
+        self.sealer = sealer
 
     def issue(
         self,
@@ -51,6 +57,7 @@ class CredentialBackend:
         duration_seconds: int,
         *,
         now: dt.datetime | None = None,
+        session_policy: str | None = None,
     ) -> dict[str, Any]:
         """New credentials for a session of the role `role_arn` in the scope's account.
 
@@ -83,9 +90,11 @@ class CredentialBackend:
             "AssumedRoleArn": principal,
             "IssuedAt": issued,
             "Expiration": expiration,
-            "SecretDigest": digest(secret),
+            "SealedSecret": self.sealer.seal(secret.encode(), _context(key_id)),
             "TokenDigest": digest(token),
         }
+        if session_policy is not None:
+            record["SessionPolicy"] = session_policy
         with self.store.transaction():
             self._forget_expired(principal, issued)
             self.store.put(
@@ -132,7 +141,7 @@ class CredentialBackend:
         record = self.store.get(CREDENTIALS, access_key_id)
         if record is None:
             return None
-        return {k: v for k, v in record.items() if k not in ("SecretDigest", "TokenDigest")}
+        return {k: v for k, v in record.items() if k not in _SECRETS}
 
     def identity_of(self, access_key_id: str, *, now: dt.datetime | None = None) -> dict[str, Any] | None:
         """Who an unexpired temporary key speaks for: Account, RoleArn, RoleId, RoleName,
@@ -152,11 +161,34 @@ class CredentialBackend:
             "UserId": record["AssumedRoleId"],
         }
 
+    def secret_of(self, access_key_id: str) -> tuple[dict[str, Any], str] | None:
+        """The record (without secrets) and the opened secret key of an issued key; None when
+        skiff did not issue it or its secret was never sealed (rows older than sealing)."""
+        record = self.store.get(CREDENTIALS, access_key_id)
+        if record is None or "SealedSecret" not in record:
+            return None
+        try:
+            secret = self.sealer.open(record["SealedSecret"], _context(access_key_id)).decode()
+        except SealingError:
+            return None
+        return record, secret
+
     def verify(self, access_key_id: str, secret: str, token: str | None) -> bool:
         """Whether a secret key (and session token, when given) are the ones issued with the key."""
         record = self.store.get(CREDENTIALS, access_key_id)
         if record is None:
             return False
-        if not hmac.compare_digest(record["SecretDigest"], digest(secret)):
+        if "SealedSecret" in record:
+            opened = self.secret_of(access_key_id)
+            if opened is None or not hmac.compare_digest(opened[1].encode(), secret.encode()):
+                return False
+        elif not hmac.compare_digest(record.get("SecretDigest", ""), digest(secret)):
             return False
         return token is None or hmac.compare_digest(record["TokenDigest"], digest(token))
+
+
+_SECRETS = ("SecretDigest", "SealedSecret", "TokenDigest")
+
+
+def _context(access_key_id: str) -> str:
+    return f"iam-credentials|{access_key_id}"

@@ -68,3 +68,19 @@ def delete_conflict(message: str) -> AwsError:
 def access_denied(message: str) -> AwsError:
     """Not modelled by IAM; the wire code is `AccessDenied`, 403."""
     return AwsError(message, code="AccessDenied", status=403)
+
+
+def user_not_found(name: str) -> AwsError:
+    return no_such_entity(f"The user with name {name} cannot be found.")
+
+
+def group_not_found(name: str) -> AwsError:
+    return no_such_entity(f"The group with name {name} cannot be found.")
+
+
+def access_key_not_found(key_id: str) -> AwsError:
+    return no_such_entity(f"The Access Key with id {key_id} cannot be found.")
+
+
+def entity_policy_not_found(kind: str, name: str) -> AwsError:
+    return no_such_entity(f"The {kind} policy with name {name} cannot be found.")

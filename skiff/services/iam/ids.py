@@ -1,7 +1,8 @@
 """Identifiers and secrets in the shapes IAM and STS give them.
 
-Unique ids are a four-letter prefix naming the kind (`AROA` role, `ANPA` managed policy, `ASIA`
-temporary access key) and random upper-case letters and digits. Secrets come from `secrets`.
+Unique ids are a four-letter prefix naming the kind (`AROA` role, `ANPA` managed policy, `AIDA`
+user, `AGPA` group, `AKIA` access key, `ASIA` temporary access key) and random upper-case
+letters and digits. Secrets come from `secrets`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ _SECRET_ALPHABET = string.ascii_letters + string.digits + "+/"
 ROLE_PREFIX = "AROA"
 POLICY_PREFIX = "ANPA"
 TEMPORARY_KEY_PREFIX = "ASIA"
+USER_PREFIX = "AIDA"
+GROUP_PREFIX = "AGPA"
+ACCESS_KEY_PREFIX = "AKIA"
 
 
 def random_upper(length: int) -> str:
@@ -37,6 +41,21 @@ def stable_policy_id(name: str) -> str:
     """The id of an AWS managed policy: the same in every account and every run."""
     digest = hashlib.sha256(f"aws-managed-policy/{name}".encode()).digest()
     return POLICY_PREFIX + "".join(_UPPER_ALNUM[b % len(_UPPER_ALNUM)] for b in digest[:17])
+
+
+def user_id() -> str:
+    """`AIDA` and 17 upper-case letters and digits."""
+    return USER_PREFIX + random_upper(17)
+
+
+def group_id() -> str:
+    """`AGPA` and 17 upper-case letters and digits."""
+    return GROUP_PREFIX + random_upper(17)
+
+
+def access_key_id() -> str:
+    """`AKIA` and 16 upper-case letters and digits: a long-term key of an IAM user."""
+    return ACCESS_KEY_PREFIX + random_upper(16)
 
 
 def temporary_access_key_id() -> str:

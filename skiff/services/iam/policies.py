@@ -101,6 +101,19 @@ class PolicyBackend:
         parse_arn(arn)
         return managed.find(arn) is not None or self._stored(scope, arn) is not None
 
+    def document_of(self, arn: str) -> str | None:
+        """The default version's document of a managed policy (AWS's or any account's)."""
+        aws = managed.find(arn)
+        if aws is not None:
+            return aws.document
+        doc = self.store.get(POLICIES, arn)
+        if doc is None:
+            return None
+        for version in doc["Versions"]:
+            if version["VersionId"] == doc["DefaultVersionId"]:
+                return str(version["Document"])
+        return None
+
     def path_of(self, scope: Scope, arn: str) -> str:
         aws = managed.find(arn)
         if aws is not None:

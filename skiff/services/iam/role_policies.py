@@ -80,6 +80,11 @@ class RolePolicyBackend:
     def _attached(self, account: str, name_key: str) -> list[Document]:
         return self.store.find(ATTACHMENTS, {"account": account, "role_key": name_key})
 
+    def policies_of(self, role: Document) -> tuple[list[Document], list[Document]]:
+        """A stored role's inline policies and attached-policy rows."""
+        account, name_key = account_of(role), role["RoleName"].lower()
+        return self._inline(account, name_key), self._attached(account, name_key)
+
     def _attachment_counts(self, scope: Scope) -> Counter[str]:
         return Counter(d["PolicyArn"] for d in self.store.find(ATTACHMENTS, {"account": scope.account}))
 

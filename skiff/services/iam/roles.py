@@ -162,6 +162,20 @@ class RoleBackend:
         doc["AssumeRolePolicyDocument"] = document
         self._put(scope.account, doc)
 
+    def set_boundary(self, scope: Scope, name: str, arn: str | None) -> None:
+        """Put (or with None, delete) the role's permissions boundary."""
+        doc = self.require(scope, name)
+        if arn is None:
+            doc.pop("PermissionsBoundary", None)
+        else:
+            if not self.policies.exists(scope, arn):
+                raise policy_not_attachable(arn)
+            doc["PermissionsBoundary"] = {
+                "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+                "PermissionsBoundaryArn": arn,
+            }
+        self._put(scope.account, doc)
+
     def record_use(self, doc: Document, region: str) -> None:
         """Note that the role was just assumed in `region` (GetRole's `RoleLastUsed`)."""
         doc["RoleLastUsed"] = {"LastUsedDate": _now(), "Region": region}

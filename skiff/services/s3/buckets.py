@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -239,3 +240,35 @@ class BucketBackend:
             doc = self.require(scope, name)
             doc.pop("Tags", None)
             self.store.put(BUCKETS, name, doc, account=doc["Owner"], region=doc["Region"])
+
+    # -- bucket policy ------------------------------------------------------------------------
+    def get_policy(self, scope: Scope, name: str) -> str:
+        doc = self.require(scope, name)
+        if not doc.get("Policy"):
+            raise s3_error("NoSuchBucketPolicy", "The bucket policy does not exist", 404, BucketName=name)
+        return str(doc["Policy"])
+
+    def put_policy(self, scope: Scope, name: str, policy: str) -> None:
+        try:
+            parsed = json.loads(policy)
+        except ValueError:
+            parsed = None
+        if not policy.lstrip().startswith("{") or not isinstance(parsed, dict):
+            raise s3_error("MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'")
+        if not isinstance(parsed.get("Statement"), (list, dict)):
+            raise s3_error("MalformedPolicy", "Missing required field Statement")
+        with self.store.transaction():
+            doc = self.require(scope, name)
+            doc["Policy"] = policy
+            self.store.put(BUCKETS, name, doc, account=doc["Owner"], region=doc["Region"])
+
+    def delete_policy(self, scope: Scope, name: str) -> None:
+        with self.store.transaction():
+            doc = self.require(scope, name)
+            doc.pop("Policy", None)
+            self.store.put(BUCKETS, name, doc, account=doc["Owner"], region=doc["Region"])
+
+    def policy_of(self, name: str) -> str | None:
+        """The bucket's policy document, whoever asks (for the policy evaluator)."""
+        doc = self.find(name)
+        return str(doc["Policy"]) if doc and doc.get("Policy") else None

@@ -75,6 +75,17 @@ class S3Provider(Provider):
         self.buckets.delete_tags(Scope.of(ctx), params["Bucket"])
         return {}
 
+    def get_bucket_policy(self, ctx: RequestContext, params: Params) -> Params:
+        return {"Policy": self.buckets.get_policy(Scope.of(ctx), params["Bucket"])}
+
+    def put_bucket_policy(self, ctx: RequestContext, params: Params) -> Params:
+        self.buckets.put_policy(Scope.of(ctx), params["Bucket"], params["Policy"])
+        return {}
+
+    def delete_bucket_policy(self, ctx: RequestContext, params: Params) -> Params:
+        self.buckets.delete_policy(Scope.of(ctx), params["Bucket"])
+        return {}
+
     # -- objects ------------------------------------------------------------------------------
     async def put_object(self, ctx: RequestContext, params: Params) -> Params:
         return await asyncio.to_thread(

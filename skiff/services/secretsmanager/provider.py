@@ -69,3 +69,13 @@ class SecretsManagerProvider(Provider):
     def untag_resource(self, ctx: RequestContext, params: Params) -> Params:
         self.backend.secrets.untag(Scope.of(ctx), params["SecretId"], params["TagKeys"])
         return {}
+
+    # -- resource policies --------------------------------------------------------------------
+    def put_resource_policy(self, ctx: RequestContext, params: Params) -> Params:
+        return self.backend.secrets.put_policy(Scope.of(ctx), params["SecretId"], params["ResourcePolicy"])
+
+    def get_resource_policy(self, ctx: RequestContext, params: Params) -> Params:
+        return self.backend.secrets.get_policy(Scope.of(ctx), params["SecretId"])
+
+    def delete_resource_policy(self, ctx: RequestContext, params: Params) -> Params:
+        return self.backend.secrets.put_policy(Scope.of(ctx), params["SecretId"], None)

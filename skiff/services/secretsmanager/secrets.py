@@ -7,9 +7,11 @@ The ARN ends in `-` and six random letters and digits, as AWS's do.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
+from skiff.api.errors import AwsError
 from skiff.services.secretsmanager.exceptions import (
     invalid_parameter,
     invalid_request,
@@ -198,3 +200,29 @@ class SecretBackend:
             drop = set(keys)
             doc["Tags"] = [tag for tag in doc.get("Tags") or [] if tag["Key"] not in drop]
             self.records.save(doc)
+
+    # -- resource policy ----------------------------------------------------------------------
+    def put_policy(self, scope: Scope, secret_id: str, policy: str | None) -> Document:
+        """Attach (or with None, remove) the secret's resource-based policy."""
+        doc = self.records.require(scope, secret_id)
+        if policy is None:
+            doc.pop("ResourcePolicy", None)
+        else:
+            try:
+                parsed = json.loads(policy)
+            except ValueError:
+                parsed = None
+            if not isinstance(parsed, dict) or not isinstance(parsed.get("Statement"), (list, dict)):
+                raise AwsError(
+                    "This resource policy contains a syntax error.", code="MalformedPolicyDocumentException"
+                )
+            doc["ResourcePolicy"] = policy
+        self.records.save(doc)
+        return {"ARN": doc["ARN"], "Name": doc["Name"]}
+
+    def get_policy(self, scope: Scope, secret_id: str) -> Document:
+        doc = self.records.require(scope, secret_id)
+        out: Document = {"ARN": doc["ARN"], "Name": doc["Name"]}
+        if doc.get("ResourcePolicy"):
+            out["ResourcePolicy"] = doc["ResourcePolicy"]
+        return out

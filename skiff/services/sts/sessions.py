@@ -2,8 +2,10 @@
 
 A request signed with a temporary key skiff issued speaks for that role session
 (`arn:aws:sts::<acct>:assumed-role/<role>/<session>`); any other key speaks for the account
-root, as signatures are not verified yet. AssumeRole needs the role to exist; trust policies
-are not evaluated.
+root (with verification on, the gateway has already refused unknown keys; IAM users' keys speak
+for the user, see the provider). AssumeRole needs the role to exist; its trust policy is
+evaluated by skiff/auth before the call reaches here. A session `Policy` is kept with the
+credentials and limits what they may do.
 """
 
 from __future__ import annotations
@@ -56,8 +58,17 @@ class SessionBackend:
                 return {"UserId": identity["UserId"], "Account": identity["Account"], "Arn": identity["Arn"]}
         return {"UserId": scope.account, "Account": scope.account, "Arn": scope.root_arn}
 
-    def assume_role(self, scope: Scope, access_key_id: str | None, params: dict[str, Any]) -> dict[str, Any]:
+    def assume_role(
+        self,
+        scope: Scope,
+        access_key_id: str | None,
+        params: dict[str, Any],
+        *,
+        caller_arn: str | None = None,
+    ) -> dict[str, Any]:
         caller = self.caller_identity(scope, access_key_id)
+        if caller_arn and ":assumed-role/" not in caller["Arn"]:
+            caller = {**caller, "Arn": caller_arn}
         arn: str = params["RoleArn"]
         role = self.roles.find_by_arn(arn)
         if role is None or account_of(role) != scope.account:
@@ -77,7 +88,9 @@ class SessionBackend:
         percent = packed_policy_percent(params)
         if percent is not None and percent > 100:
             raise packed_policy_too_large(percent)
-        issued = self.credentials.issue(scope, role["Arn"], params["RoleSessionName"], duration)
+        issued = self.credentials.issue(
+            scope, role["Arn"], params["RoleSessionName"], duration, session_policy=params.get("Policy")
+        )
         self.roles.record_use(role, scope.region)
         out: dict[str, Any] = {
             "Credentials": {

@@ -210,6 +210,36 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX ecr_images_by_repository ON ecr_images (repository, digest);
         """,
     ),
+    Migration(
+        16,
+        "IAM users, their access keys (secrets sealed), groups and memberships, and the managed and "
+        "inline policies of users and groups",
+        """
+        CREATE TABLE iam_users (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, name_key TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX iam_users_by_name ON iam_users (account, name_key);
+        CREATE TABLE iam_access_keys (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, user_key TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX iam_access_keys_by_user ON iam_access_keys (account, user_key);
+        CREATE TABLE iam_groups (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, name_key TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX iam_groups_by_name ON iam_groups (account, name_key);
+        CREATE TABLE iam_group_members (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, group_key TEXT NOT NULL, user_key TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX iam_group_members_by_group ON iam_group_members (account, group_key);
+        CREATE INDEX iam_group_members_by_user ON iam_group_members (account, user_key);
+        CREATE TABLE iam_principal_attachments (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, owner TEXT NOT NULL, policy_arn TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX iam_principal_attachments_by_owner ON iam_principal_attachments (account, owner);
+        CREATE TABLE iam_principal_inline_policies (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, owner TEXT NOT NULL, name TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX iam_principal_inline_policies_by_owner
+            ON iam_principal_inline_policies (account, owner, name);
+        """,
+    ),
 )
 
 LATEST_VERSION = max(m.version for m in MIGRATIONS)

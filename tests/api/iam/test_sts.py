@@ -94,6 +94,12 @@ def test_assume_role_duration_limits(sts: Any, sts_unchecked: Any, iam: Any) -> 
 def test_role_chaining_is_limited_to_an_hour(sts: Any, iam: Any, role: str, endpoint: str) -> None:
     arn = iam.get_role(RoleName=role)["Role"]["Arn"]
     iam.update_role(RoleName=role, MaxSessionDuration=7200)
+    # chaining needs the role to allow sts:AssumeRole and its trust to let the account in
+    allow = {"Effect": "Allow", "Action": "sts:AssumeRole"}
+    may_assume = {"Version": "2012-10-17", "Statement": [{**allow, "Resource": arn}]}
+    iam.put_role_policy(RoleName=role, PolicyName="chain", PolicyDocument=json.dumps(may_assume))
+    trust = {"Version": "2012-10-17", "Statement": [{**allow, "Principal": {"AWS": "000000000000"}}]}
+    iam.update_assume_role_policy(RoleName=role, PolicyDocument=json.dumps(trust))
     first = sts.assume_role(RoleArn=arn, RoleSessionName="first")["Credentials"]
     as_role = _client_with(endpoint, "sts", first)
     with pytest.raises(ClientError) as info:

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from skiff.security.sealing import Sealer
 from skiff.services.iam.backend import IamBackend
 from skiff.state.scope import Scope
 from skiff.store import SqliteStore
 
 ACCOUNT = "000000000000"
+SEALER = Sealer(bytes(range(32)))  # one key for every store of a test run
 TRUST = json.dumps(
     {
         "Version": "2012-10-17",
@@ -39,7 +41,7 @@ def store(tmp_path: Path) -> Iterator[SqliteStore]:
 
 @pytest.fixture
 def iam(store: SqliteStore) -> IamBackend:
-    return IamBackend(store)
+    return IamBackend(store, SEALER)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from skiff.services.iam.backend import IamBackend
 from skiff.services.iam.credentials import CREDENTIALS
 from skiff.state.scope import Scope
 from skiff.store import SqliteStore
-from tests.unit.services.iam.conftest import TRUST
+from tests.unit.services.iam.conftest import SEALER, TRUST
 
 NOW = dt.datetime(2030, 1, 1, 12, 0, 0, 500, tzinfo=dt.UTC)
 
@@ -102,11 +102,11 @@ def test_issue_needs_a_role_of_the_account(iam: IamBackend, scope: Scope, role: 
 def test_credentials_survive_a_restart(tmp_path: Path, scope: Scope) -> None:
     path = tmp_path / "restart.db"
     store = SqliteStore(path)
-    iam = IamBackend(store)
+    iam = IamBackend(store, SEALER)
     arn = iam.roles.create(scope, {"RoleName": "r", "AssumeRolePolicyDocument": TRUST})["Arn"]
     key = iam.credentials.issue(scope, arn, "s1", 900)["AccessKeyId"]
     store.close()
     reopened = SqliteStore(path)
-    identity = IamBackend(reopened).credentials.identity_of(key)
+    identity = IamBackend(reopened, SEALER).credentials.identity_of(key)
     assert identity is not None and identity["Arn"].endswith("/r/s1")
     reopened.close()

@@ -8,6 +8,7 @@ from urllib.parse import unquote
 from skiff.services.iam.backend import IamBackend
 from skiff.state.scope import Scope
 from skiff.store import SqliteStore
+from tests.unit.services.iam.conftest import SEALER
 from tests.unit.store.test_schema_versions import build_fixture
 
 SCOPE = Scope("000000000000", "us-east-1")
@@ -18,7 +19,7 @@ def test_v4_iam_rows_are_served(tmp_path: Path) -> None:
     path = tmp_path / "v4.db"
     build_fixture(4, path)
     store = SqliteStore(path)
-    iam = IamBackend(store)
+    iam = IamBackend(store, SEALER)
     role = iam.roles.get(SCOPE, "fixturerole")
     assert role["RoleName"] == "FixtureRole"
     assert role["Tags"] == [{"Key": "Environment", "Value": "Fixture"}]
