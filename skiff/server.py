@@ -35,8 +35,10 @@ from skiff.services.ecs.provider import EcsProvider
 from skiff.services.iam.provider import IamProvider
 from skiff.services.s3.provider import S3Provider
 from skiff.services.secretsmanager.provider import SecretsManagerProvider
+from skiff.services.servicediscovery.provider import ServiceDiscoveryProvider
 from skiff.services.ssm.provider import SsmProvider
 from skiff.services.sts.provider import StsProvider
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore, Store
 
 log = logging.getLogger("skiff")
@@ -52,8 +54,25 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         S3Provider(store, data_dir),
         SecretsManagerProvider(store, sealer),
         SsmProvider(store, sealer),
+        # service discovery
+        ServiceDiscoveryProvider(store),
     ]
+    connect_discovery(providers)
     return {p.service: p for p in providers}
+
+
+def connect_discovery(providers: list[Provider]) -> None:
+    """Cloud Map checks the VPC of a private DNS namespace against EC2."""
+    by_name = {p.service: p for p in providers}
+    discovery, ec2 = by_name.get("servicediscovery"), by_name.get("ec2")
+    if isinstance(discovery, ServiceDiscoveryProvider) and isinstance(ec2, Ec2Provider):
+        backend = ec2.backend
+
+        def vpc_exists(scope: Scope, vpc_id: str) -> bool:
+            backend.ensure_default_network(scope)
+            return backend.vpcs.records.get(scope, vpc_id) is not None
+
+        discovery.namespaces.vpc_exists = vpc_exists
 
 
 def connect_agent(providers: dict[str, Provider], agent: Agent) -> None:

@@ -197,6 +197,29 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX tasks_by_stop ON tasks (last_status, stopped_at);
         """,
     ),
+    Migration(
+        12,
+        "Cloud Map: namespaces, services, instances, operations, and the generation of DNS records",
+        """
+        CREATE TABLE sd_namespaces (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            type TEXT NOT NULL, vpc TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX sd_namespaces_by_name ON sd_namespaces (account, region, name);
+        CREATE INDEX sd_namespaces_by_type ON sd_namespaces (type);
+        CREATE TABLE sd_services (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace_id TEXT NOT NULL,
+            name TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX sd_services_by_namespace ON sd_services (namespace_id, name);
+        CREATE INDEX sd_services_by_scope ON sd_services (account, region);
+        CREATE TABLE sd_instances (pk TEXT PRIMARY KEY, service_id TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX sd_instances_by_service ON sd_instances (service_id);
+        CREATE TABLE sd_operations (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, created TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX sd_operations_by_scope ON sd_operations (account, region, created);
+        CREATE TABLE sd_meta (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        """,
+    ),
 )
 
 LATEST_VERSION = max(m.version for m in MIGRATIONS)
