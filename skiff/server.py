@@ -21,11 +21,13 @@ from skiff.agent.metadata.credentials import TaskCredentials
 from skiff.agent.metadata.ratelimit import RateLimiter
 from skiff.agent.metadata.server import CredentialsSource, MetadataEndpoint
 from skiff.agent.metadata.stats import StatsSampler
+from skiff.agent.task_dns import TaskDns
 from skiff.api.gateway import MAX_BODY_BYTES, Gateway
 from skiff.api.provider import Provider
 from skiff.config import Config
 from skiff.controllers.service_scheduler import ServiceScheduler
 from skiff.controllers.task_retention import StoppedTaskRetention
+from skiff.dns.cloudmap import CloudMapSource
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.security.sealing import Sealer
 from skiff.services.ec2.provider import Ec2Provider
@@ -112,8 +114,11 @@ def build(config: Config, store: Store | None = None) -> Server:
     store = store or SqliteStore(config.database_path)
     providers = build_providers(store, Sealer.for_data_dir(config.data_dir), config.data_dir)
     linklocal = LinkLocalRedirects(config.metadata_port, config.port)
+    instance = config.instance_id()
+    # service discovery: the resolver tasks use answers Cloud Map's zones, forwards the rest
+    dns = TaskDns([CloudMapSource(store)], instance, port=config.dns_port)
     agent = Agent(
-        store, cleanup_seconds=config.task_cleanup_seconds, linklocal=linklocal, instance=config.instance_id()
+        store, cleanup_seconds=config.task_cleanup_seconds, linklocal=linklocal, instance=instance, dns=dns
     )
     connect_agent(providers, agent)
     gateway = Gateway(providers, config.account_id, config.default_region)

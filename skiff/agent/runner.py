@@ -20,6 +20,7 @@ from typing import Any
 from skiff.agent.cgroups import TaskCgroups
 from skiff.agent.hooks import configuration, create, deactivate, health, network, pull, start, stop
 from skiff.agent.hooks.configuration import ConfigSources
+from skiff.agent.task_dns import TaskDns
 from skiff.net.linklocal import LinkLocalRedirects
 from skiff.net.pause import PausePool
 from skiff.runtime.docker import DockerClient, DockerError
@@ -47,6 +48,7 @@ class AgentEnv:
     linklocal: LinkLocalRedirects | None = None
     on_stopped: Callable[[TaskRunner], None] | None = None
     stop_gates: list[deactivate.StopGate] = field(default_factory=list)
+    dns: TaskDns | None = None  # the resolver tasks use (None: Docker's own)
 
 
 @dataclass
