@@ -26,6 +26,11 @@ def _announce(config: Config) -> None:
     console.print("Point the aws CLI or an SDK at it:")
     console.print(f"  [bold]export AWS_ENDPOINT_URL={config.endpoint}[/]")
     console.print("  aws ecs list-clusters")
+    # service discovery: DiscoverInstances' `data-` host prefix cannot go in front of an IP address
+    console.print(
+        "  [bold]export AWS_DISABLE_HOST_PREFIX_INJECTION=true[/]"
+        "  (for aws servicediscovery discover-instances)"
+    )
 
 
 @app.command()

@@ -12,6 +12,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -22,9 +23,11 @@ from skiff.agent.metadata.ratelimit import RateLimiter
 from skiff.agent.metadata.server import CredentialsSource, MetadataEndpoint
 from skiff.agent.metadata.stats import StatsSampler
 from skiff.agent.task_dns import TaskDns
+from skiff.api.errors import AwsError
 from skiff.api.gateway import MAX_BODY_BYTES, Gateway
 from skiff.api.provider import Provider
 from skiff.config import Config
+from skiff.controllers.discovery_registration import DiscoveryRegistration
 from skiff.controllers.service_scheduler import ServiceScheduler
 from skiff.controllers.task_retention import StoppedTaskRetention
 from skiff.dns.cloudmap import CloudMapSource
@@ -35,6 +38,7 @@ from skiff.services.ecs.config_sources import ServiceConfigSources
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
 from skiff.services.iam.provider import IamProvider
+from skiff.services.route53.provider import Route53Provider
 from skiff.services.s3.provider import S3Provider
 from skiff.services.secretsmanager.provider import SecretsManagerProvider
 from skiff.services.servicediscovery.provider import ServiceDiscoveryProvider
@@ -58,6 +62,7 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         SsmProvider(store, sealer),
         # service discovery
         ServiceDiscoveryProvider(store),
+        Route53Provider(store),
     ]
     connect_discovery(providers)
     return {p.service: p for p in providers}
@@ -92,6 +97,32 @@ def connect_agent(providers: dict[str, Provider], agent: Agent) -> None:
     agent.env.config_sources = ServiceConfigSources(
         s3.objects.get_object_bytes, secrets.backend.resolve, ssm.backend.resolve
     )
+
+
+def registry_checker(discovery: ServiceDiscoveryProvider) -> Callable[[Scope, list[dict[str, Any]]], None]:
+    """ECS refuses serviceRegistries that name no Cloud Map service (one registry per service)."""
+
+    def check(scope: Scope, registries: list[dict[str, Any]]) -> None:
+        if len(registries) > 1:
+            raise AwsError(
+                "Multiple service registries for each service isn't supported.",
+                code="InvalidParameterException",
+            )
+        for registry in registries:
+            arn = str(registry.get("registryArn", ""))
+            service = discovery.services.find(scope, arn) if ":service/" in arn else None
+            if service is None or service.get("Arn") != arn:
+                raise AwsError(f"Service registry {arn} was not found.", code="InvalidParameterException")
+            types = {r["Type"] for r in (service.get("DnsConfig") or {}).get("DnsRecords") or []}
+            has_port = registry.get("port") is not None or registry.get("containerName")
+            if "SRV" in types and not has_port:
+                raise AwsError(
+                    "When specifying 'SRV' DNS record type, you must specify port or containerName "
+                    "and containerPort.",
+                    code="InvalidParameterException",
+                )
+
+    return check
 
 
 def credentials_source(providers: dict[str, Provider]) -> CredentialsSource:
@@ -144,15 +175,23 @@ def build(config: Config, store: Store | None = None) -> Server:
     assert isinstance(ecs, EcsProvider)
     scheduler = ServiceScheduler(store, ecs.services, ecs.tasks)
     retention = StoppedTaskRetention(ecs.tasks, iam.credentials, config.stopped_task_retention_seconds)
+    # service discovery: ECS services' tasks in their Cloud Map registries, out before they stop
+    discovery = providers["servicediscovery"]
+    assert isinstance(discovery, ServiceDiscoveryProvider)
+    registration = DiscoveryRegistration(store, ecs.services, discovery.instances)
+    agent.env.stop_gates.append(registration)
+    ecs.services.check_registries = registry_checker(discovery)
 
     async def start_agent(_: web.Application) -> None:
         await agent.start()
         scheduler.start()
+        registration.start()
         retention.start(interval=min(60.0, max(0.5, config.stopped_task_retention_seconds / 4)))
 
     async def stop_agent(_: web.Application) -> None:
         await retention.stop()
         await scheduler.stop()
+        await registration.stop()
         await agent.stop()
         store.close()
 

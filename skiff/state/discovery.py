@@ -86,7 +86,29 @@ def instance_key(service_id: str, instance_id: str) -> str:
 
 
 def save_instance(store: Store, service_id: str, doc: Document) -> None:
-    store.put(INSTANCES, instance_key(service_id, doc["Id"]), doc, service_id=service_id)
+    """`_skiff.ecs_service`: the ECS service that registered the instance (one of its tasks)."""
+    store.put(
+        INSTANCES,
+        instance_key(service_id, doc["Id"]),
+        doc,
+        service_id=service_id,
+        instance_id=doc["Id"],
+        ecs_service=str(doc.get(INTERNAL, {}).get("ecs_service") or ""),
+    )
+
+
+def registrations_of(store: Store, instance_id: str) -> list[Document]:
+    """Every service's instance with this id (an ECS task is registered under its task id)."""
+    return store.find(INSTANCES, {"instance_id": instance_id})
+
+
+def registered_by(store: Store, ecs_service_arn: str) -> list[Document]:
+    return store.find(INSTANCES, {"ecs_service": ecs_service_arn})
+
+
+def service_id_of(instance: Document) -> str:
+    """The Cloud Map service an instance document belongs to (its key is `<service>/<instance>`)."""
+    return str(instance.get(INTERNAL, {}).get("service_id", ""))
 
 
 def instances_of(store: Store, service_id: str) -> list[Document]:

@@ -104,7 +104,8 @@ class InstanceBackend:
         self.operations = operations
 
     # -- registration ---------------------------------------------------------------------------
-    def register(self, scope: Scope, params: dict[str, Any]) -> str:
+    def register(self, scope: Scope, params: dict[str, Any], ecs_service: str = "") -> str:
+        """Register (or re-register) an instance; `ecs_service` names the ECS service whose task it is."""
         service = self.services.require(scope, params["ServiceId"])
         attributes = {str(k): str(v) for k, v in (params.get("Attributes") or {}).items()}
         check_attributes(service, attributes)
@@ -120,7 +121,8 @@ class InstanceBackend:
             and "HealthCheckCustomConfig" in service
         ):
             health = health_of(existing)  # re-registering keeps the reported health
-        doc[INTERNAL] = {"health": health, "registered_at": now()}
+        doc[INTERNAL] = {"health": health, "registered_at": now(), "service_id": service["Id"],
+                         "ecs_service": ecs_service}  # fmt: skip
         with self.store.transaction():
             operation = self.operations.record(
                 scope, "REGISTER_INSTANCE", {"INSTANCE": ident, "SERVICE": service["Id"]}

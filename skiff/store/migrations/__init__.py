@@ -211,8 +211,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             name TEXT NOT NULL, doc TEXT NOT NULL);
         CREATE INDEX sd_services_by_namespace ON sd_services (namespace_id, name);
         CREATE INDEX sd_services_by_scope ON sd_services (account, region);
-        CREATE TABLE sd_instances (pk TEXT PRIMARY KEY, service_id TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE TABLE sd_instances (
+            pk TEXT PRIMARY KEY, service_id TEXT NOT NULL, instance_id TEXT NOT NULL,
+            ecs_service TEXT NOT NULL, doc TEXT NOT NULL);
         CREATE INDEX sd_instances_by_service ON sd_instances (service_id);
+        CREATE INDEX sd_instances_by_instance ON sd_instances (instance_id);
+        CREATE INDEX sd_instances_by_ecs_service ON sd_instances (ecs_service);
         CREATE TABLE sd_operations (
             pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, created TEXT NOT NULL,
             doc TEXT NOT NULL);
