@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.servers import REPO_ROOT, free_port, new_session, running_servers
+from skiff.net.hosts import HostsFile
 
 IMAGE = "skiff/python:3"
 MARK = "SKIFF-BENCH "
@@ -61,11 +63,12 @@ if __name__ == "__main__":
         ns = [l.split()[1] for l in open("/etc/resolv.conf") if l.startswith("nameserver")][0]
         out = {"nameserver": ns,
                "registered": load(sys.argv[4], (ns, 53), seconds, window),
-               "forwarded": load(sys.argv[5], (ns, 53), seconds, window)}
+               "hosts_file": load(sys.argv[6], (ns, 53), seconds, window),
+               "forwarded": load(sys.argv[5], (ns, 53), seconds, min(window, 4))}
         print("SKIFF-BENCH " + json.dumps(out), flush=True)
         time.sleep(600)
     else:
-        print(json.dumps(load(sys.argv[4], (sys.argv[5], 53), seconds, window)))
+        print(json.dumps(load(sys.argv[4], (sys.argv[5], 53), seconds, min(window, 4))))
 """
 
 
@@ -98,7 +101,7 @@ def records(endpoint: str, vpc: str) -> str:
     return "random-quote.bench"
 
 
-def measure(endpoint: str, seconds: float, window: int, forwarded: str) -> dict[str, Any]:
+def measure(endpoint: str, seconds: float, window: int, forwarded: str, hosts_name: str) -> dict[str, Any]:
     session = new_session()
     ecs = session.client("ecs", endpoint_url=endpoint)
     ec2 = session.client("ec2", endpoint_url=endpoint)
@@ -115,7 +118,17 @@ def measure(endpoint: str, seconds: float, window: int, forwarded: str) -> dict[
             {
                 "name": "load",
                 "image": IMAGE,
-                "command": ["python3", "-c", LOAD, "task", str(seconds), str(window), name, forwarded],
+                "command": [
+                    "python3",
+                    "-c",
+                    LOAD,
+                    "task",
+                    str(seconds),
+                    str(window),
+                    name,
+                    forwarded,
+                    hosts_name,
+                ],
                 "stopTimeout": 2,
             }
         ],
@@ -153,6 +166,16 @@ def on_host(seconds: float, window: int, name: str) -> dict[str, Any]:
     return found
 
 
+def getaddrinfo_rate(name: str, seconds: float) -> float:
+    """The host's own resolver path for a hosts-file name: glibc's getaddrinfo, in process."""
+    done, end = 0, time.monotonic() + seconds
+    start = time.monotonic()
+    while time.monotonic() < end:
+        socket.getaddrinfo(name, None, socket.AF_INET)
+        done += 1
+    return done / (time.monotonic() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0)
@@ -161,18 +184,29 @@ def main() -> None:
     args = parser.parse_args()
     ensure_image()
     env = {"SKIFF_METADATA_PORT": str(free_port()), "SKIFF_TASK_CLEANUP_SECONDS": "2"}
-    with (
-        tempfile.TemporaryDirectory(prefix="skiff-bench-dns-") as workdir,
-        running_servers({"skiff": sys.executable}, Path(workdir), 60, extra_env={"skiff": env}) as servers,
-    ):
-        result = measure(servers["skiff"].endpoint, args.seconds, args.window, args.forwarded)
-    result["host"] = on_host(args.seconds, args.window, args.forwarded)
+    hosts = HostsFile("bench-dns")
+    hosts_name = "internal-bench-1.us-east-1.elb.amazonaws.com"
+    hosts.set_section("elb", {hosts_name: "127.77.0.99"})
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="skiff-bench-dns-") as workdir,
+            running_servers(
+                {"skiff": sys.executable}, Path(workdir), 60, extra_env={"skiff": env}
+            ) as servers,
+        ):
+            result = measure(servers["skiff"].endpoint, args.seconds, args.window, args.forwarded, hosts_name)
+        result["host"] = on_host(args.seconds, args.window, args.forwarded)
+        result["host_getaddrinfo"] = getaddrinfo_rate(hosts_name, args.seconds)
+    finally:
+        hosts.set_section("elb", {})
     registered, forwarded, host = result["registered"], result["forwarded"], result["host"]
     print(f"inside a task, Cloud Map name via {result['nameserver']}: {registered['qps']:.0f} q/s "
           f"({registered['failed']} failed)")  # fmt: skip
     print(f"inside a task, {args.forwarded} forwarded to the host's nameserver: {forwarded['qps']:.0f} q/s "
           f"({forwarded['failed']} failed)")  # fmt: skip
+    print(f"inside a task, a hosts-file name (skiff's hosts path): {result['hosts_file']['qps']:.0f} q/s")
     print(f"on the host, {args.forwarded} from the host's nameserver directly: {host['qps']:.0f} q/s")
+    print(f"on the host, the hosts-file name through getaddrinfo: {result['host_getaddrinfo']:.0f} lookups/s")
     print(f"ratio registered / host resolver: {registered['qps'] / max(host['qps'], 1):.2f}; goal 5000 q/s")
     results = REPO_ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
