@@ -9,6 +9,7 @@ Needs the `skiff/python:3` image (scripts/build-images.sh python).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -23,7 +24,17 @@ import pytest
 
 from skiff.net.bridges import gateway_of
 from skiff.net.hosts import HostsFile
-from tests.e2e.task_support import TaskLab, docker, summary
+from tests.e2e.task_support import (
+    TaskLab,
+    boto_client,
+    close_lab,
+    docker,
+    make_lab,
+    remove_server_leftovers,
+    server_subnets,
+    start_e2e_server,
+    summary,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -258,3 +269,68 @@ def _check_walkthrough(
         assert not set(exec_python(container, RESOLVE, "random-quote.local")) & set(gone)
     assert time.monotonic() - started < 60
     assert len(sd.discover_instances(NamespaceName="local", ServiceName="random-quote")["Instances"]) == 1
+
+
+def test_names_still_resolve_after_kill_9(
+    python_image: None, docker_ready: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """kill -9 and a new server on the same data dir: the adopted tasks' queries reach the new
+    resolver (its rules point at its new port), and the name still answers."""
+    data_dir = tmp_path_factory.mktemp("skiff-dns-restart")
+    server = start_e2e_server(data_dir)
+    lab = make_lab(server.endpoint)
+    try:
+        with mock.patch.dict(os.environ, {"AWS_DISABLE_HOST_PREFIX_INJECTION": "true"}):
+            sd = boto_client(server.endpoint, "servicediscovery")
+        vpc = str(lab.subnets[0]["VpcId"])
+        operation = sd.create_private_dns_namespace(Name="restart.internal", Vpc=vpc)["OperationId"]
+        namespace = sd.get_operation(OperationId=operation)["Operation"]["Targets"]["NAMESPACE"]
+        registry = sd.create_service(
+            Name="web", DnsConfig={"NamespaceId": namespace, "DnsRecords": [{"Type": "A", "TTL": TTL}]}
+        )["Service"]
+        definition = lab.register(
+            [{"name": "app", "image": PYTHON_IMAGE, "command": ["sleep", "3600"], "stopTimeout": 2}]
+        )
+        lab.ecs.create_service(
+            cluster=lab.cluster,
+            serviceName="web",
+            taskDefinition=definition["taskDefinitionArn"],
+            desiredCount=1,
+            launchType="FARGATE",
+            networkConfiguration=lab.network(),
+            serviceRegistries=[{"registryArn": registry["Arn"]}],
+        )
+        ips = wait_until("the web task RUNNING", lambda: _running_ips(lab, "web"))
+        client = lab.wait_running(lab.run_one(definition)["taskArn"])
+        container = client["containers"][0]["runtimeId"]
+        wanted = sorted(ips.values())
+        wait_until(
+            "web.restart.internal", lambda: exec_python(container, RESOLVE, "web.restart.internal") == wanted
+        )
+        instance = (data_dir / "instance-id").read_text().strip()
+        before = _dns_ports(instance)
+        server.stop(kill=True)
+        server = start_e2e_server(data_dir, server.port)
+        wait_until(
+            "web.restart.internal after the restart",
+            lambda: exec_python(container, RESOLVE, "web.restart.internal") == wanted,
+        )
+        after = _dns_ports(instance)
+        assert len(before) == len(after) == 1 and after != before, (before, after)  # its new port
+    finally:
+        with contextlib.suppress(Exception):
+            lab.ecs.delete_service(cluster=lab.cluster, service="web", force=True)
+            lab.task_arns.extend(lab.ecs.list_tasks(cluster=lab.cluster, serviceName="web")["taskArns"])
+        close_lab(lab)
+        subnets = server_subnets(server.endpoint)
+        server.stop()
+        remove_server_leftovers(subnets)
+    assert "Traceback" not in server.log()
+
+
+def _dns_ports(instance: str) -> set[str]:
+    """The ports this server's DNS rules send tasks to."""
+    rules = subprocess.run(
+        ["iptables", "-w", "-t", "nat", "-S", "SKIFF-DNS"], capture_output=True, text=True
+    ).stdout
+    return {line.rsplit(":", 1)[-1] for line in rules.splitlines() if f"skiff-dns:{instance}" in line}
