@@ -155,6 +155,13 @@ def measure(endpoint: str, seconds: float, window: int, forwarded: str, hosts_na
         raise RuntimeError("no result from the load task")
     finally:
         ecs.stop_task(cluster="bench-dns", task=task["taskArn"])
+        deadline = time.monotonic() + 30  # let the server stop it before the server goes
+        while time.monotonic() < deadline:
+            found = ecs.describe_tasks(cluster="bench-dns", tasks=[task["taskArn"]])["tasks"]
+            if not found or found[0]["lastStatus"] == "STOPPED":
+                break
+            time.sleep(0.3)
+        time.sleep(3)  # SKIFF_TASK_CLEANUP_SECONDS=2: the stopped task's containers go too
 
 
 def on_host(seconds: float, window: int, name: str) -> dict[str, Any]:
