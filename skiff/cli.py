@@ -32,6 +32,11 @@ def _announce(config: Config) -> None:
     if not config.auth:
         console.print("  [yellow]SKIFF_AUTH=off: signatures are not verified and any key acts as the root[/]")
     console.print("  aws ecs list-clusters")
+    # service discovery: DiscoverInstances' `data-` host prefix cannot go in front of an IP address
+    console.print(
+        "  [bold]export AWS_DISABLE_HOST_PREFIX_INJECTION=true[/]"
+        "  (for aws servicediscovery discover-instances)"
+    )
 
 
 @app.command()

@@ -35,6 +35,7 @@ class Config:
     auth: bool = True
     root_access_key_id: str = DEFAULT_ROOT_KEY
     root_secret_access_key: str = DEFAULT_ROOT_KEY
+    dns_port: int = 0  # where the resolver tasks use listens on 169.254.170.2 (0: a free port)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
@@ -46,6 +47,7 @@ class Config:
             "default_region": os.environ.get("SKIFF_DEFAULT_REGION", DEFAULT_REGION),
             "metadata_port": int(os.environ.get("SKIFF_METADATA_PORT", str(DEFAULT_METADATA_PORT))),
             "metadata_rate": float(os.environ.get("SKIFF_METADATA_RATE_LIMIT", "40")),
+            "dns_port": int(os.environ.get("SKIFF_DNS_PORT", "0")),
             "task_cleanup_seconds": float(os.environ.get("SKIFF_TASK_CLEANUP_SECONDS", "60")),
             "stopped_task_retention_seconds": float(
                 os.environ.get("SKIFF_STOPPED_TASK_RETENTION_SECONDS", "3600")

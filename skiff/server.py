@@ -12,6 +12,7 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -21,14 +22,18 @@ from skiff.agent.metadata.credentials import TaskCredentials
 from skiff.agent.metadata.ratelimit import RateLimiter
 from skiff.agent.metadata.server import CredentialsSource, MetadataEndpoint
 from skiff.agent.metadata.stats import StatsSampler
+from skiff.agent.task_dns import TaskDns
+from skiff.api.errors import AwsError
 from skiff.api.gateway import MAX_BODY_BYTES, Gateway
 from skiff.api.provider import Provider
 from skiff.auth.authorizer import Authorizer, RootKeys
 from skiff.auth.simulation import Simulator
 from skiff.config import Config
+from skiff.controllers.discovery_registration import DiscoveryRegistration
 from skiff.controllers.ecr_lifecycle import LifecycleController
 from skiff.controllers.service_scheduler import ServiceScheduler
 from skiff.controllers.task_retention import StoppedTaskRetention
+from skiff.dns.cloudmap import CloudMapSource
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.registry.manager import Registry
 from skiff.registry.publishing import RegistryPublishing
@@ -46,11 +51,14 @@ from skiff.services.ecs.provider import EcsProvider
 from skiff.services.iam.directory import IamDirectory
 from skiff.services.iam.provider import IamProvider
 from skiff.services.resource_policies import ServiceResolver, ServiceResourcePolicies
+from skiff.services.route53.provider import Route53Provider
 from skiff.services.s3.provider import S3Provider
 from skiff.services.secretsmanager.provider import SecretsManagerProvider
+from skiff.services.servicediscovery.provider import ServiceDiscoveryProvider
 from skiff.services.ssm.provider import SsmProvider
 from skiff.services.sts.provider import StsProvider
 from skiff.state import ecr as ecr_records
+from skiff.state.scope import Scope
 from skiff.store import SqliteStore, Store
 
 log = logging.getLogger("skiff")
@@ -67,8 +75,26 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         SecretsManagerProvider(store, sealer),
         SsmProvider(store, sealer),
         EcrProvider(store, RegistryTokens.for_data_dir(data_dir)),
+        # service discovery
+        ServiceDiscoveryProvider(store),
+        Route53Provider(store),
     ]
+    connect_discovery(providers)
     return {p.service: p for p in providers}
+
+
+def connect_discovery(providers: list[Provider]) -> None:
+    """Cloud Map checks the VPC of a private DNS namespace against EC2."""
+    by_name = {p.service: p for p in providers}
+    discovery, ec2 = by_name.get("servicediscovery"), by_name.get("ec2")
+    if isinstance(discovery, ServiceDiscoveryProvider) and isinstance(ec2, Ec2Provider):
+        backend = ec2.backend
+
+        def vpc_exists(scope: Scope, vpc_id: str) -> bool:
+            backend.ensure_default_network(scope)
+            return backend.vpcs.records.get(scope, vpc_id) is not None
+
+        discovery.namespaces.vpc_exists = vpc_exists
 
 
 def connect_agent(providers: dict[str, Provider], agent: Agent) -> None:
@@ -110,6 +136,32 @@ def build_authorizer(providers: dict[str, Provider], config: Config) -> Authoriz
     return authorizer
 
 
+def registry_checker(discovery: ServiceDiscoveryProvider) -> Callable[[Scope, list[dict[str, Any]]], None]:
+    """ECS refuses serviceRegistries that name no Cloud Map service (one registry per service)."""
+
+    def check(scope: Scope, registries: list[dict[str, Any]]) -> None:
+        if len(registries) > 1:
+            raise AwsError(
+                "Multiple service registries for each service isn't supported.",
+                code="InvalidParameterException",
+            )
+        for registry in registries:
+            arn = str(registry.get("registryArn", ""))
+            service = discovery.services.find(scope, arn) if ":service/" in arn else None
+            if service is None or service.get("Arn") != arn:
+                raise AwsError(f"Service registry {arn} was not found.", code="InvalidParameterException")
+            types = {r["Type"] for r in (service.get("DnsConfig") or {}).get("DnsRecords") or []}
+            has_port = registry.get("port") is not None or registry.get("containerName")
+            if "SRV" in types and not has_port:
+                raise AwsError(
+                    "When specifying 'SRV' DNS record type, you must specify port or containerName "
+                    "and containerPort.",
+                    code="InvalidParameterException",
+                )
+
+    return check
+
+
 def credentials_source(providers: dict[str, Provider]) -> CredentialsSource:
     iam = providers["iam"]
     assert isinstance(iam, IamProvider)
@@ -130,8 +182,11 @@ def build(config: Config, store: Store | None = None) -> Server:
     store = store or SqliteStore(config.database_path)
     providers = build_providers(store, Sealer.for_data_dir(config.data_dir), config.data_dir)
     linklocal = LinkLocalRedirects(config.metadata_port, config.port)
+    instance = config.instance_id()
+    # service discovery: the resolver tasks use answers Cloud Map's zones, forwards the rest
+    dns = TaskDns([CloudMapSource(store)], instance, port=config.dns_port)
     agent = Agent(
-        store, cleanup_seconds=config.task_cleanup_seconds, linklocal=linklocal, instance=config.instance_id()
+        store, cleanup_seconds=config.task_cleanup_seconds, linklocal=linklocal, instance=instance, dns=dns
     )
     connect_agent(providers, agent)
     gateway = Gateway(providers, config.account_id, config.default_region)
@@ -154,15 +209,23 @@ def build(config: Config, store: Store | None = None) -> Server:
     assert isinstance(ecs, EcsProvider)
     scheduler = ServiceScheduler(store, ecs.services, ecs.tasks)
     retention = StoppedTaskRetention(ecs.tasks, iam.credentials, config.stopped_task_retention_seconds)
+    # service discovery: ECS services' tasks in their Cloud Map registries, out before they stop
+    discovery = providers["servicediscovery"]
+    assert isinstance(discovery, ServiceDiscoveryProvider)
+    registration = DiscoveryRegistration(store, ecs.services, discovery.instances)
+    agent.env.stop_gates.append(registration)
+    ecs.services.check_registries = registry_checker(discovery)
 
     async def start_agent(_: web.Application) -> None:
         await agent.start()
         scheduler.start()
+        registration.start()
         retention.start(interval=min(60.0, max(0.5, config.stopped_task_retention_seconds / 4)))
 
     async def stop_agent(_: web.Application) -> None:
         await retention.stop()
         await scheduler.stop()
+        await registration.stop()
         await agent.stop()
         store.close()
 

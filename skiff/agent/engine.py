@@ -17,6 +17,7 @@ from typing import Any
 
 from skiff.agent.cgroups import PARENT, TaskCgroups
 from skiff.agent.runner import AgentEnv, TaskRunner
+from skiff.agent.task_dns import TaskDns
 from skiff.net.bridges import SubnetBridges
 from skiff.net.linklocal import ADDRESS, API_PORT, LinkLocalRedirects
 from skiff.net.pause import PausePool
@@ -56,6 +57,7 @@ class Agent:
         cleanup_seconds: float = 60.0,
         linklocal: LinkLocalRedirects | None = None,
         instance: str = "default",
+        dns: TaskDns | None = None,
     ) -> None:
         self.instance = instance
         self.store = store
@@ -74,6 +76,7 @@ class Agent:
             instance=instance,
         )
         self.linklocal = linklocal
+        self.dns = dns
         self._cleanup_due: dict[str, float] = {}
         self._background: list[asyncio.Task[None]] = []
 
@@ -81,6 +84,9 @@ class Agent:
     async def start(self) -> None:
         if self.linklocal is not None and await self.linklocal.setup():
             self.env.linklocal = self.linklocal
+            if self.dns is not None and await self.dns.start():  # the resolver needs the address
+                self.env.dns = self.dns
+                self.pause_pool.gateway_dns = True
         self.available = await self.docker.ping()
         if not self.available:
             log.warning("no Docker engine reachable: tasks will fail to start until one is")
@@ -102,6 +108,8 @@ class Agent:
                 await task
         with contextlib.suppress(DockerError):
             await self.pause_pool.drain()
+        if self.env.dns is not None:
+            await self.env.dns.stop()
         await self.docker.close()
 
     # -- TaskLauncher -----------------------------------------------------------------------------
@@ -178,6 +186,14 @@ class Agent:
             await self.env.linklocal.keep_only(ips)
             for ip in ips:
                 await self.env.linklocal.redirect(ip)
+        if self.env.dns is not None:
+            await self.env.dns.adopt(
+                [
+                    (doc[INTERNAL]["eni"]["ip"], doc[INTERNAL]["network"]["subnet"])
+                    for doc in (r.doc for r in self.runners.values())
+                    if doc[INTERNAL].get("eni") and doc[INTERNAL].get("network", {}).get("subnet")
+                ]
+            )
         for task_id in self.env.cgroups.task_ids() - {task_id_of(arn) for arn in live}:
             self.env.cgroups.remove(task_id)
         for container in containers:

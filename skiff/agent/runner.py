@@ -20,6 +20,7 @@ from typing import Any
 from skiff.agent.cgroups import TaskCgroups
 from skiff.agent.hooks import configuration, create, deactivate, health, network, pull, start, stop
 from skiff.agent.hooks.configuration import ConfigSources
+from skiff.agent.task_dns import TaskDns
 from skiff.net.linklocal import LinkLocalRedirects
 from skiff.net.pause import PausePool
 from skiff.runtime.docker import DockerClient, DockerError
@@ -49,6 +50,7 @@ class AgentEnv:
     stop_gates: list[deactivate.StopGate] = field(default_factory=list)
     registry_access: pull.RegistryAccess | None = None  # pulls from skiff's ECR registry
     registry_wait: float = 5.0  # how long a pull with no network path waits before it fails
+    dns: TaskDns | None = None  # the resolver tasks use (None: Docker's own)
 
 
 @dataclass

@@ -20,6 +20,7 @@ SERVED_SERVICES: tuple[str, ...] = (
     "ec2",
     "elbv2",
     "servicediscovery",
+    "route53",  # service discovery: the hosted zones Cloud Map manages
     "secretsmanager",
     "ssm",
     "s3",

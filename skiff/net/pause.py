@@ -14,7 +14,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from skiff.net.bridges import SubnetBridges
+from skiff.net import resolv_conf
+from skiff.net.bridges import SubnetBridges, gateway_of
 from skiff.runtime.docker import DockerClient, DockerError
 from skiff.runtime.labels import INSTANCE, MANAGED, POOL, ROLE, SUBNET
 
@@ -56,6 +57,9 @@ class PausePool:
         self._refills: dict[str, asyncio.Task[None]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._reserved: set[str] = set()  # addresses chosen for pause containers still starting
+        # Tasks resolve through their subnet's gateway (skiff's resolver, see net/dns_redirect.py);
+        # False: Docker's own resolver, as when the host cannot redirect DNS.
+        self.gateway_dns = False
 
     async def take(self, subnet: dict[str, Any], region: str) -> PauseHandle:
         subnet_id = subnet["SubnetId"]
@@ -106,6 +110,8 @@ class PausePool:
             self._reserved.add(ip)
         try:
             host, domain = private_dns_name(ip, region).split(".", 1)
+            gateway = gateway_of(subnet["CidrBlock"])
+            dns = {"Dns": [gateway], "DnsSearch": [domain]} if self.gateway_dns else {}
             config = {
                 "Image": PAUSE_IMAGE,
                 "Hostname": host,
@@ -117,7 +123,7 @@ class PausePool:
                     SUBNET: subnet_id,
                     POOL: "true",
                 },
-                "HostConfig": {"NetworkMode": network, "RestartPolicy": {"Name": "no"}},
+                "HostConfig": {"NetworkMode": network, "RestartPolicy": {"Name": "no"}, **dns},
                 "NetworkingConfig": {"EndpointsConfig": {network: {"IPAMConfig": {"IPv4Address": ip}}}},
             }
             try:
@@ -132,6 +138,8 @@ class PausePool:
             self._reserved.discard(ip)  # started (Docker now shows it) or failed
         if info is None:
             raise PauseError(f"pause container for {subnet_id} vanished")
+        if self.gateway_dns:  # else Docker's 127.0.0.11 would forward to the gateway: one hop more
+            resolv_conf.write(str(info.get("ResolvConfPath") or ""), gateway, domain)
         endpoint = info["NetworkSettings"]["Networks"][network]
         mac = endpoint.get("MacAddress", "")
         return PauseHandle(container_id, subnet_id, network, endpoint["IPAddress"], mac, f"{host}.{domain}")

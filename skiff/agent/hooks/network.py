@@ -41,6 +41,8 @@ async def attach(runner: TaskRunner) -> None:
         container["networkInterfaces"] = [{"attachmentId": attachment["id"], "privateIpv4Address": handle.ip}]
     if runner.env.linklocal is not None:
         await runner.env.linklocal.redirect(handle.ip)
+    if runner.env.dns is not None:
+        await runner.env.dns.attach(handle.ip, subnet)
     runner.doc["connectivity"] = "CONNECTED"
     runner.doc["connectivityAt"] = runner.now()
     if runner.env.on_eni is not None:
@@ -54,6 +56,8 @@ async def detach(runner: TaskRunner) -> None:
     eni = runner.internal.get("eni") or {}
     if runner.env.linklocal is not None and eni.get("ip"):
         await runner.env.linklocal.forget(eni["ip"])
+    if runner.env.dns is not None and eni.get("ip"):
+        await runner.env.dns.detach(eni["ip"])
     if runner.doc["attachments"]:
         runner.doc["attachments"][0]["status"] = "DELETED"
     if runner.env.on_eni is not None and runner.internal.get("eni"):

@@ -57,6 +57,8 @@ class ServiceBackend:
         self.tasks = tasks
         self.tags = tags
         self.wake: Callable[[], None] = lambda: None  # the scheduler's nudge
+        # service discovery: refuses serviceRegistries naming no Cloud Map service (set by server.py)
+        self.check_registries: Callable[[Scope, list[dict[str, Any]]], None] = lambda scope, registries: None
         tags.register_type("service", lambda scope, arn: self.store.get(SERVICES, arn) is not None)
         clusters.counters["services"] = lambda scope, cluster: len(
             self.store.find(SERVICES, {"cluster": cluster, "status": "ACTIVE"})
@@ -88,6 +90,7 @@ class ServiceBackend:
         if not params.get("taskDefinition"):
             raise invalid_parameter("A task definition must be specified for the ECS deployment controller.")
         definition = self.tasks.runnable_definition(scope, params["taskDefinition"])
+        self.check_registries(scope, params.get("serviceRegistries") or [])
         desired = int(params.get("desiredCount", 0))
         network = self.tasks.network_for(scope, definition, params.get("networkConfiguration"))
         deployment_config = _deployment_config(params.get("deploymentConfiguration"))
@@ -127,6 +130,7 @@ class ServiceBackend:
         for key in KEPT:
             if key in params:
                 service[key] = copy.deepcopy(params[key])
+        service["_skiff"]["registries"] = {deployment["id"]: service["serviceRegistries"]}
         if service["deploymentController"].get("type", "ECS") != "ECS":
             raise invalid_parameter("skiff supports the ECS deployment controller only.")
         with self.store.transaction():
@@ -158,12 +162,18 @@ class ServiceBackend:
             )
             network_changed = params["networkConfiguration"] != service.get("networkConfiguration")
             service["networkConfiguration"] = params["networkConfiguration"]
+        registries_changed = "serviceRegistries" in params and params["serviceRegistries"] != service.get(
+            "serviceRegistries"
+        )
+        if registries_changed:
+            self.check_registries(scope, params["serviceRegistries"] or [])
         for key in KEPT:
             if key in params:
                 service[key] = copy.deepcopy(params[key])
         redeploy = (
             params.get("forceNewDeployment")
             or network_changed
+            or registries_changed
             or (
                 new_definition is not None
                 and new_definition["taskDefinitionArn"] != primary["taskDefinition"]
@@ -177,6 +187,10 @@ class ServiceBackend:
             deployment = new_deployment(service["taskDefinition"], service["desiredCount"],
                                         service.get("networkConfiguration"))  # fmt: skip
             service["deployments"].insert(0, deployment)
+            live = {d["id"] for d in service["deployments"]}
+            registries = {k: v for k, v in service["_skiff"].get("registries", {}).items() if k in live}
+            registries[deployment["id"]] = service.get("serviceRegistries") or []
+            service["_skiff"]["registries"] = registries
         else:
             primary["desiredCount"] = service["desiredCount"]
             primary["updatedAt"] = now()

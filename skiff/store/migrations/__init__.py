@@ -198,6 +198,33 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
     ),
     Migration(
+        12,
+        "Cloud Map: namespaces, services, instances, operations, and the generation of DNS records",
+        """
+        CREATE TABLE sd_namespaces (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            type TEXT NOT NULL, vpc TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX sd_namespaces_by_name ON sd_namespaces (account, region, name);
+        CREATE INDEX sd_namespaces_by_type ON sd_namespaces (type);
+        CREATE TABLE sd_services (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace_id TEXT NOT NULL,
+            name TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX sd_services_by_namespace ON sd_services (namespace_id, name);
+        CREATE INDEX sd_services_by_scope ON sd_services (account, region);
+        CREATE TABLE sd_instances (
+            pk TEXT PRIMARY KEY, service_id TEXT NOT NULL, instance_id TEXT NOT NULL,
+            ecs_service TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX sd_instances_by_service ON sd_instances (service_id);
+        CREATE INDEX sd_instances_by_instance ON sd_instances (instance_id);
+        CREATE INDEX sd_instances_by_ecs_service ON sd_instances (ecs_service);
+        CREATE TABLE sd_operations (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, created TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX sd_operations_by_scope ON sd_operations (account, region, created);
+        CREATE TABLE sd_meta (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        """,
+    ),
+    Migration(
         13,
         "ECR: repositories (settings, policies, tags) and the images pushed to them",
         """

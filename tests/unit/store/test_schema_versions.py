@@ -47,6 +47,16 @@ def test_every_schema_version_migrates_with_its_data(tmp_path: Path, version: in
     if version >= 9:
         oldest = store.find("tasks", {"last_status": "STOPPED", "stopped_at": "2026-01-02T03:04:05+00:00"})
         assert [t["taskArn"].rsplit("/", 1)[-1] for t in oldest] == ["fedcba9876543210fedcba9876543210"]
+    if version >= 12:
+        from skiff.state.discovery import generation, zones
+
+        (zone,) = zones(store)
+        assert (zone.name, zone.vpc, [r.values[0].text for r in zone.records]) == (
+            "local.",
+            "vpc-fixture",
+            ["172.31.0.9"],
+        )
+        assert generation(store) == 1
     if version >= 13:
         repository = "arn:aws:ecr:us-east-1:000000000000:repository/fixture/app"
         assert store.find("ecr_repositories", {"name": "fixture/app"})[0]["imageTagMutability"] == "IMMUTABLE"

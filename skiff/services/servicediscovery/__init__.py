@@ -1,0 +1,1 @@
+"""Cloud Map (servicediscovery): namespaces, services, instances, operations."""
