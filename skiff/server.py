@@ -31,6 +31,7 @@ from skiff.auth.simulation import Simulator
 from skiff.config import Config
 from skiff.controllers.discovery_registration import DiscoveryRegistration
 from skiff.controllers.ecr_lifecycle import LifecycleController
+from skiff.controllers.logs_retention import LogRetention
 from skiff.controllers.service_scheduler import ServiceScheduler
 from skiff.controllers.task_retention import StoppedTaskRetention
 from skiff.dns.cloudmap import CloudMapSource
@@ -50,6 +51,7 @@ from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
 from skiff.services.iam.directory import IamDirectory
 from skiff.services.iam.provider import IamProvider
+from skiff.services.logs.provider import LogsProvider
 from skiff.services.resource_policies import ServiceResolver, ServiceResourcePolicies
 from skiff.services.route53.provider import Route53Provider
 from skiff.services.s3.provider import S3Provider
@@ -78,6 +80,8 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         # service discovery
         ServiceDiscoveryProvider(store),
         Route53Provider(store),
+        # logs
+        LogsProvider(store),
     ]
     connect_discovery(providers)
     return {p.service: p for p in providers}
@@ -215,15 +219,19 @@ def build(config: Config, store: Store | None = None) -> Server:
     registration = DiscoveryRegistration(store, ecs.services, discovery.instances)
     agent.env.stop_gates.append(registration)
     ecs.services.check_registries = registry_checker(discovery)
+    # logs: retention policies applied by a periodic sweep
+    log_retention = LogRetention(store, config.logs_retention_seconds)
 
     async def start_agent(_: web.Application) -> None:
         await agent.start()
         scheduler.start()
         registration.start()
         retention.start(interval=min(60.0, max(0.5, config.stopped_task_retention_seconds / 4)))
+        log_retention.start()
 
     async def stop_agent(_: web.Application) -> None:
         await retention.stop()
+        await log_retention.stop()
         await scheduler.stop()
         await registration.stop()
         await agent.stop()
