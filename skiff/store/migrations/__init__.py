@@ -267,6 +267,34 @@ MIGRATIONS: tuple[Migration, ...] = (
             ON iam_principal_inline_policies (account, owner, name);
         """,
     ),
+    Migration(
+        20,
+        "CloudWatch: the metric catalogue, datapoint rows per storage level, alarms, alarm history, "
+        "compaction watermarks",
+        """
+        CREATE TABLE cw_metrics (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            name TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX cw_metrics_by_name ON cw_metrics (account, region, namespace, name);
+        CREATE TABLE cw_datapoints (
+            pk TEXT PRIMARY KEY, metric TEXT NOT NULL, res INTEGER NOT NULL, bucket INTEGER NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX cw_datapoints_by_metric ON cw_datapoints (metric, res, bucket);
+        CREATE INDEX cw_datapoints_by_age ON cw_datapoints (res, bucket);
+        CREATE TABLE cw_alarms (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            state TEXT NOT NULL, metric TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX cw_alarms_by_name ON cw_alarms (account, region, name);
+        CREATE INDEX cw_alarms_by_state ON cw_alarms (state);
+        CREATE INDEX cw_alarms_by_metric ON cw_alarms (account, region, metric);
+        CREATE TABLE cw_alarm_history (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, alarm_name TEXT NOT NULL,
+            item_type TEXT NOT NULL, created TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX cw_alarm_history_by_alarm ON cw_alarm_history (account, region, alarm_name, created);
+        CREATE INDEX cw_alarm_history_by_age ON cw_alarm_history (created);
+        CREATE TABLE cw_meta (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        """,
+    ),
 )
 
 LATEST_VERSION = max(m.version for m in MIGRATIONS)
