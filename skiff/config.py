@@ -51,7 +51,9 @@ class Config:
             "metadata_port": int(os.environ.get("SKIFF_METADATA_PORT", str(DEFAULT_METADATA_PORT))),
             "metadata_rate": float(os.environ.get("SKIFF_METADATA_RATE_LIMIT", "40")),
             "dns_port": int(os.environ.get("SKIFF_DNS_PORT", "0")),
-            "metrics_period_seconds": max(1, min(60, int(os.environ.get("SKIFF_METRICS_PERIOD_SECONDS", "60")))),
+            "metrics_period_seconds": max(
+                1, min(60, int(os.environ.get("SKIFF_METRICS_PERIOD_SECONDS", "60")))
+            ),
             "task_cleanup_seconds": float(os.environ.get("SKIFF_TASK_CLEANUP_SECONDS", "60")),
             "stopped_task_retention_seconds": float(
                 os.environ.get("SKIFF_STOPPED_TASK_RETENTION_SECONDS", "3600")

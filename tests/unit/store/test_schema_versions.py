@@ -61,6 +61,16 @@ def test_every_schema_version_migrates_with_its_data(tmp_path: Path, version: in
         repository = "arn:aws:ecr:us-east-1:000000000000:repository/fixture/app"
         assert store.find("ecr_repositories", {"name": "fixture/app"})[0]["imageTagMutability"] == "IMMUTABLE"
         assert [i["imageTags"] for i in store.find("ecr_images", {"repository": repository})] == [["0.1"]]
+    if version >= 17:
+        from skiff.state import balancers
+
+        (lb,) = balancers.load_balancers(store)
+        assert balancers.address_of(lb) == "127.77.0.1"
+        (tg,) = balancers.target_groups(store)
+        assert balancers.deregistration_delay(tg) == 5
+        assert [t["health"]["state"] for t in balancers.targets_of(store, tg["TargetGroupArn"])] == [
+            "healthy"
+        ]
     if version >= 20:
         import datetime as dt
 
