@@ -37,8 +37,10 @@ class LoadBalancing:
         pem_source: PemSource | None = None,
         hosts: HostsFile | None = None,
         interval: float = INTERVAL,
+        serve: bool = True,
     ) -> None:
         self.store = store
+        self.serve = serve  # False (SKIFF_LB=off): no HAProxy; balancers turn active at once
         self.supervisor = Supervisor(data_dir)
         self.datapath = DataPath(self.supervisor)
         self.certificates = CertificateFiles(self.supervisor.directory / "certs", pem_source)
@@ -76,7 +78,13 @@ class LoadBalancing:
 
     async def run_once(self) -> None:
         records.expire_drained(self.store)
+        if not self.serve:
+            self.activate()
+            return
         generation = records.generation(self.store)
+        fresh = not self.started and self.supervisor.recorded_pid() is None
+        if fresh and not records.load_balancers(self.store):
+            return  # HAProxy starts with the first balancer
         if generation != self.generation or not self.started:
             self.plan = build_plan(self.store, self.certificates)
         try:
