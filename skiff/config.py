@@ -37,6 +37,9 @@ class Config:
     root_secret_access_key: str = DEFAULT_ROOT_KEY
     dns_port: int = 0  # where the resolver tasks use listens on 169.254.170.2 (0: a free port)
     lb: bool = True  # load balancers' data path on HAProxy (off: API only, balancers active at once)
+    # CloudWatch: seconds between stats publications and alarm evaluations; AWS's minute by default,
+    # shorter for tests and demos (alarms with Period 60 are then evaluated every this many seconds)
+    metrics_period_seconds: int = 60
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
@@ -49,6 +52,9 @@ class Config:
             "metadata_port": int(os.environ.get("SKIFF_METADATA_PORT", str(DEFAULT_METADATA_PORT))),
             "metadata_rate": float(os.environ.get("SKIFF_METADATA_RATE_LIMIT", "40")),
             "dns_port": int(os.environ.get("SKIFF_DNS_PORT", "0")),
+            "metrics_period_seconds": max(
+                1, min(60, int(os.environ.get("SKIFF_METRICS_PERIOD_SECONDS", "60")))
+            ),
             "task_cleanup_seconds": float(os.environ.get("SKIFF_TASK_CLEANUP_SECONDS", "60")),
             "stopped_task_retention_seconds": float(
                 os.environ.get("SKIFF_STOPPED_TASK_RETENTION_SECONDS", "3600")

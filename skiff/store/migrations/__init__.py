@@ -267,6 +267,64 @@ MIGRATIONS: tuple[Migration, ...] = (
             ON iam_principal_inline_policies (account, owner, name);
         """,
     ),
+    Migration(
+        17,
+        "ELBv2 and ACM: load balancers, target groups, listeners, rules, registered targets, tags, "
+        "the generation of balancer records, certificates",
+        """
+        CREATE TABLE elb_load_balancers (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            address TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX elb_load_balancers_by_name ON elb_load_balancers (account, region, name);
+        CREATE INDEX elb_load_balancers_by_address ON elb_load_balancers (address);
+        CREATE TABLE elb_target_groups (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX elb_target_groups_by_name ON elb_target_groups (account, region, name);
+        CREATE TABLE elb_listeners (
+            pk TEXT PRIMARY KEY, load_balancer TEXT NOT NULL, port INTEGER NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX elb_listeners_by_load_balancer ON elb_listeners (load_balancer, port);
+        CREATE TABLE elb_rules (
+            pk TEXT PRIMARY KEY, listener TEXT NOT NULL, priority INTEGER NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX elb_rules_by_listener ON elb_rules (listener, priority);
+        CREATE TABLE elb_targets (pk TEXT PRIMARY KEY, target_group TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX elb_targets_by_target_group ON elb_targets (target_group);
+        CREATE TABLE elb_tags (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        CREATE TABLE elb_meta (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        CREATE TABLE acm_certificates (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, domain TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX acm_certificates_by_scope ON acm_certificates (account, region, domain);
+        """,
+    ),
+    Migration(
+        20,
+        "CloudWatch: the metric catalogue, datapoint rows per storage level, alarms, alarm history, "
+        "compaction watermarks",
+        """
+        CREATE TABLE cw_metrics (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            name TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX cw_metrics_by_name ON cw_metrics (account, region, namespace, name);
+        CREATE TABLE cw_datapoints (
+            pk TEXT PRIMARY KEY, metric TEXT NOT NULL, res INTEGER NOT NULL, bucket INTEGER NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX cw_datapoints_by_metric ON cw_datapoints (metric, res, bucket);
+        CREATE INDEX cw_datapoints_by_age ON cw_datapoints (res, bucket);
+        CREATE TABLE cw_alarms (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            state TEXT NOT NULL, metric TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX cw_alarms_by_name ON cw_alarms (account, region, name);
+        CREATE INDEX cw_alarms_by_state ON cw_alarms (state);
+        CREATE INDEX cw_alarms_by_metric ON cw_alarms (account, region, metric);
+        CREATE TABLE cw_alarm_history (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, alarm_name TEXT NOT NULL,
+            item_type TEXT NOT NULL, created TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX cw_alarm_history_by_alarm ON cw_alarm_history (account, region, alarm_name, created);
+        CREATE INDEX cw_alarm_history_by_age ON cw_alarm_history (created);
+        CREATE TABLE cw_meta (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        """,
+    ),
 )
 
 LATEST_VERSION = max(m.version for m in MIGRATIONS)

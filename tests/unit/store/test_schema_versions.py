@@ -61,6 +61,30 @@ def test_every_schema_version_migrates_with_its_data(tmp_path: Path, version: in
         repository = "arn:aws:ecr:us-east-1:000000000000:repository/fixture/app"
         assert store.find("ecr_repositories", {"name": "fixture/app"})[0]["imageTagMutability"] == "IMMUTABLE"
         assert [i["imageTags"] for i in store.find("ecr_images", {"repository": repository})] == [["0.1"]]
+    if version >= 17:
+        from skiff.state import balancers
+
+        (lb,) = balancers.load_balancers(store)
+        assert balancers.address_of(lb) == "127.77.0.1"
+        (tg,) = balancers.target_groups(store)
+        assert balancers.deregistration_delay(tg) == 5
+        assert [t["health"]["state"] for t in balancers.targets_of(store, tg["TargetGroupArn"])] == [
+            "healthy"
+        ]
+    if version >= 20:
+        import datetime as dt
+
+        from skiff.state import alarms, metrics
+
+        key = metrics.MetricKey.of("000000000000", "us-east-1", "Fixture", "Load")
+        start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        (point,) = metrics.query(store, key, start, start + dt.timedelta(hours=1), 3600)
+        assert (point.stats.count, point.stats.maximum, point.unit) == (2, 50.0, "Percent")
+        alarm = alarms.load_alarm(store, "000000000000", "us-east-1", "fixture-high")
+        assert alarm is not None and (alarm.state_value, alarm.threshold) == ("OK", 80.0)
+        assert [h["HistorySummary"] for h in alarms.history_of(store, "000000000000", "us-east-1")] == [
+            'Alarm "fixture-high" created'
+        ]
 
 
 def test_version_9_records_when_earlier_stopped_tasks_stopped(tmp_path: Path) -> None:
