@@ -33,8 +33,11 @@ from skiff.controllers.discovery_registration import DiscoveryRegistration
 from skiff.controllers.ecr_lifecycle import LifecycleController
 from skiff.controllers.logs_retention import LogRetention
 from skiff.controllers.service_scheduler import ServiceScheduler
+from skiff.controllers.target_registration import TargetRegistration
 from skiff.controllers.task_retention import StoppedTaskRetention
 from skiff.dns.cloudmap import CloudMapSource
+from skiff.lb.manager import LoadBalancing
+from skiff.net.hosts import HostsFile
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.registry.manager import Registry
 from skiff.registry.publishing import RegistryPublishing
@@ -59,6 +62,7 @@ from skiff.services.secretsmanager.provider import SecretsManagerProvider
 from skiff.services.servicediscovery.provider import ServiceDiscoveryProvider
 from skiff.services.ssm.provider import SsmProvider
 from skiff.services.sts.provider import StsProvider
+from skiff.state import certificates as certificate_records
 from skiff.state import ecr as ecr_records
 from skiff.state.scope import Scope
 from skiff.store import SqliteStore, Store
@@ -239,8 +243,42 @@ def build(config: Config, store: Store | None = None) -> Server:
 
     api.on_startup.append(start_agent)
     api.on_cleanup.append(stop_agent)
+    connect_load_balancing(config, store, scheduler, ecs, agent, api)
     connect_registry(config, store, providers, agent, api)
     return Server(api, metadata, agent)
+
+
+def connect_load_balancing(
+    config: Config,
+    store: Store,
+    scheduler: ServiceScheduler,
+    ecs: EcsProvider,
+    agent: Agent,
+    api: web.Application,
+) -> None:
+    """ELBv2's data path on HAProxy, and ECS services' tasks as targets (out before they stop)."""
+    sealer = Sealer.for_data_dir(config.data_dir)
+    balancing = LoadBalancing(
+        store,
+        config.data_dir,
+        pem_source=lambda arn: certificate_records.pem_bundle(store, sealer, arn),
+        hosts=HostsFile(config.instance_id()),
+        serve=config.lb,
+    )
+    targets = TargetRegistration(store, ecs.services, ecs.tasks)
+    scheduler.target_health = targets.targets_healthy
+    agent.env.stop_gates.append(targets)
+
+    async def start(_: web.Application) -> None:
+        await balancing.start()
+        targets.start()
+
+    async def stop(_: web.Application) -> None:
+        await targets.stop()
+        await balancing.stop()  # HAProxy keeps serving; the next start adopts it
+
+    api.on_startup.append(start)
+    api.on_cleanup.insert(0, stop)
 
 
 def connect_registry(
