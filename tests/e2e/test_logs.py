@@ -245,8 +245,8 @@ def test_missing_group_fails_the_task_and_multiline_joins(box: Box) -> None:
     reason = by_name(stopped, "app")["reason"]
     assert re.match(
         r"CannotStartContainerError: Error response from daemon: failed to initialize logging driver: "
-        r"failed to create Cloudwatch log stream: ResourceNotFoundException: The specified log group does not "
-        r"exist\. status code: 400, request id: [0-9a-f-]{36}$",
+        r"failed to create Cloudwatch log stream: ResourceNotFoundException: "
+        r"The specified log group does not exist\. status code: 400, request id: [0-9a-f-]{36}$",
         reason,
     ), reason
 
