@@ -41,6 +41,8 @@ from skiff.registry.supervisor import RegistrySupervisor
 from skiff.security.ca import LocalCA
 from skiff.security.registry_tokens import RegistryTokens
 from skiff.security.sealing import Sealer
+from skiff.services.application_autoscaling.capacity import EcsCapacity
+from skiff.services.application_autoscaling.provider import ApplicationAutoScalingProvider
 from skiff.services.ec2.provider import Ec2Provider
 from skiff.services.ec2.reachability import RegistryReachability
 from skiff.services.ecr.logins import TaskRegistryAccess
@@ -66,8 +68,9 @@ log = logging.getLogger("skiff")
 
 def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, Provider]:
     """Every service skiff serves. `sealer` encrypts secret values at rest."""
+    ecs = EcsProvider(store)
     providers: list[Provider] = [
-        EcsProvider(store),
+        ecs,
         Ec2Provider(store),
         IamProvider(store, sealer),
         StsProvider(store, sealer),
@@ -78,6 +81,8 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         # service discovery
         ServiceDiscoveryProvider(store),
         Route53Provider(store),
+        # auto scaling: ECS services' desired count, changed through UpdateService's path
+        ApplicationAutoScalingProvider(store, EcsCapacity(ecs.services)),
     ]
     connect_discovery(providers)
     return {p.service: p for p in providers}
