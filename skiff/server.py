@@ -48,6 +48,7 @@ from skiff.services.ecr.provider import EcrProvider
 from skiff.services.ecs.config_sources import ServiceConfigSources
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
+from skiff.services.elbv2.provider import Elbv2Provider
 from skiff.services.iam.directory import IamDirectory
 from skiff.services.iam.provider import IamProvider
 from skiff.services.resource_policies import ServiceResolver, ServiceResourcePolicies
@@ -66,9 +67,10 @@ log = logging.getLogger("skiff")
 
 def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, Provider]:
     """Every service skiff serves. `sealer` encrypts secret values at rest."""
+    ec2 = Ec2Provider(store)
     providers: list[Provider] = [
         EcsProvider(store),
-        Ec2Provider(store),
+        ec2,
         IamProvider(store, sealer),
         StsProvider(store, sealer),
         S3Provider(store, data_dir),
@@ -78,6 +80,8 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         # service discovery
         ServiceDiscoveryProvider(store),
         Route53Provider(store),
+        # load balancing
+        Elbv2Provider(store, ec2.backend),
     ]
     connect_discovery(providers)
     return {p.service: p for p in providers}
