@@ -298,6 +298,30 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
     ),
     Migration(
+        19,
+        "CloudWatch Logs: log groups (retention), log streams (event span, stored bytes), log "
+        "events indexed per stream and per group by time, and the awslogs collectors' cursors",
+        """
+        CREATE TABLE log_groups (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            gid INTEGER NOT NULL, retention INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL);
+        CREATE INDEX log_groups_by_name ON log_groups (account, region, name);
+        CREATE INDEX log_groups_by_retention ON log_groups (retention);
+        CREATE TABLE log_streams (
+            sid INTEGER PRIMARY KEY, gid INTEGER NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL,
+            first_event INTEGER, last_event INTEGER, last_ingestion INTEGER,
+            stored_bytes INTEGER NOT NULL DEFAULT 0);
+        CREATE UNIQUE INDEX log_streams_by_name ON log_streams (gid, name);
+        CREATE INDEX log_streams_by_last_event ON log_streams (gid, last_event);
+        CREATE TABLE log_events (
+            id INTEGER PRIMARY KEY, gid INTEGER NOT NULL, sid INTEGER NOT NULL, ts INTEGER NOT NULL,
+            ingested INTEGER NOT NULL, message TEXT NOT NULL);
+        CREATE INDEX log_events_by_stream ON log_events (sid, ts, id);
+        CREATE INDEX log_events_by_group ON log_events (gid, ts, id);
+        CREATE TABLE log_cursors (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        """,
+    ),
+    Migration(
         20,
         "CloudWatch: the metric catalogue, datapoint rows per storage level, alarms, alarm history, "
         "compaction watermarks",
