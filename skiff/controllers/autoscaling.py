@@ -37,9 +37,8 @@ from skiff.services.application_autoscaling.policies import DEFAULT_COOLDOWN
 from skiff.services.application_autoscaling.resources import Resource, resource_of
 from skiff.services.application_autoscaling.scaling import adjusted, apply, clamp, proportional, step_for
 from skiff.services.application_autoscaling.scheduled import next_fire
-from skiff.state import alarms
+from skiff.state import alarms, metrics
 from skiff.state import autoscaling as records
-from skiff.state import metrics
 from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
 
@@ -89,10 +88,12 @@ def current_value(store: Store, alarm: alarms.Alarm, now: dt.datetime, scale: fl
         if scale < 1:
             period = max(1, round(period * scale))
         end = int(metrics.epoch(now) // period) * period
-        key = metrics.MetricKey.of(alarm.account, alarm.region, alarm.namespace, alarm.metric_name,
-                                   alarm.dimensions)  # fmt: skip
-        points = metrics.query(store, key, metrics.from_epoch(end - 2 * period), metrics.from_epoch(end), period,
-                               unit=alarm.unit)  # fmt: skip
+        key = metrics.MetricKey.of(
+            alarm.account, alarm.region, alarm.namespace, alarm.metric_name, alarm.dimensions
+        )
+        points = metrics.query(
+            store, key, metrics.from_epoch(end - 2 * period), metrics.from_epoch(end), period, unit=alarm.unit
+        )
         if points:
             return statistic_of(points[-1].stats, alarm.statistic, alarm.extended_statistic)
     return newest_value(alarm)
@@ -172,8 +173,14 @@ class AutoScalingController:
             return
         scope = Scope(internal["account"], internal["region"])
         resource = resource_of(policy["ServiceNamespace"], policy["ResourceId"], policy["ScalableDimension"])
-        target = records.load_target(self.store, scope.account, scope.region, resource.namespace,
-                                     resource.resource_id, resource.dimension)  # fmt: skip
+        target = records.load_target(
+            self.store,
+            scope.account,
+            scope.region,
+            resource.namespace,
+            resource.resource_id,
+            resource.dimension,
+        )
         current = self.capacity.desired(scope, resource) if target is not None else None
         decision = None
         if target is not None and current is not None:
@@ -276,14 +283,21 @@ class AutoScalingController:
     def fire(self, action: Document, now: dt.datetime) -> None:
         internal = action[records.INTERNAL]
         scope = Scope(internal["account"], internal["region"])
-        resource: Resource = resource_of(action["ServiceNamespace"], action["ResourceId"],
-                                         action["ScalableDimension"])  # fmt: skip
+        resource: Resource = resource_of(
+            action["ServiceNamespace"], action["ResourceId"], action["ScalableDimension"]
+        )
         with self.store.transaction():
             internal["last_fired"] = internal.get("next_fire")
             internal["next_fire"] = next_fire(action, now)
             records.save_scheduled(self.store, action)
-            target = records.load_target(self.store, scope.account, scope.region, resource.namespace,
-                                         resource.resource_id, resource.dimension)  # fmt: skip
+            target = records.load_target(
+                self.store,
+                scope.account,
+                scope.region,
+                resource.namespace,
+                resource.resource_id,
+                resource.dimension,
+            )
             if target is None or (target.get("SuspendedState") or {}).get("ScheduledScalingSuspended"):
                 return
             given: dict[str, int] = action.get("ScalableTargetAction") or {}
@@ -297,9 +311,9 @@ class AutoScalingController:
             target["MinCapacity"], target["MaxCapacity"] = minimum, maximum
             records.save_target(self.store, target)
             cause = f"scheduled action name {action['ScheduledActionName']} was triggered"
-            records.record_activity(self.store, target,
-                                    f"Setting min capacity to {minimum} and max capacity to {maximum}",
-                                    cause)  # fmt: skip
+            records.record_activity(
+                self.store, target, f"Setting min capacity to {minimum} and max capacity to {maximum}", cause
+            )
             current = self.capacity.desired(scope, resource)
             if current is not None and clamp(current, target) != current:
                 apply(self.store, self.capacity, scope, target, resource, clamp(current, target), cause)

@@ -11,9 +11,8 @@ from typing import Any
 from skiff.controllers.autoscaling import AutoScalingController
 from skiff.services.application_autoscaling.capacity import EcsCapacity
 from skiff.services.application_autoscaling.provider import ApplicationAutoScalingProvider
-from skiff.state import alarms
+from skiff.state import alarms, metrics
 from skiff.state import autoscaling as records
-from skiff.state import metrics
 from tests.unit.controllers.conftest import SCOPE, ControlPlane
 
 DIMENSION = "ecs:service:DesiredCount"
@@ -59,18 +58,30 @@ def activities(plane: ControlPlane) -> list[dict[str, Any]]:
 
 def test_target_tracking_scales_out_then_in_with_cooldowns(plane: ControlPlane) -> None:
     aas, resource = setup(plane, desired=1, minimum=1, maximum=4)
-    reply = aas.policies.put(SCOPE, {
-        "PolicyName": "cpu50", **target(resource), "PolicyType": "TargetTrackingScaling",
-        "TargetTrackingScalingPolicyConfiguration": {
-            "TargetValue": 50.0, "ScaleOutCooldown": 60, "ScaleInCooldown": 120,
-            "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}},
-    })  # fmt: skip
+    reply = aas.policies.put(
+        SCOPE,
+        {
+            "PolicyName": "cpu50",
+            **target(resource),
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                "TargetValue": 50.0,
+                "ScaleOutCooldown": 60,
+                "ScaleInCooldown": 120,
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+            },
+        },
+    )
     high = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmHigh-" in a["AlarmName"])
     low = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmLow-" in a["AlarmName"])
     stored = alarms.load_alarm(plane.store, SCOPE.account, SCOPE.region, high)
     assert stored is not None
     assert (stored.namespace, stored.metric_name, stored.threshold, stored.evaluation_periods) == (
-        "AWS/ECS", "CPUUtilization", 50.0, 3)  # fmt: skip
+        "AWS/ECS",
+        "CPUUtilization",
+        50.0,
+        3,
+    )
     assert stored.dimensions == [
         {"Name": "ClusterName", "Value": "lab"},
         {"Name": "ServiceName", "Value": "web"},
@@ -118,16 +129,38 @@ def test_target_tracking_scales_out_then_in_with_cooldowns(plane: ControlPlane) 
 
 def test_step_policy_on_a_custom_alarm(plane: ControlPlane) -> None:
     aas, resource = setup(plane, desired=1, minimum=1, maximum=10)
-    arn = aas.policies.put(SCOPE, {
-        "PolicyName": "queue", **target(resource), "PolicyType": "StepScaling",
-        "StepScalingPolicyConfiguration": {"AdjustmentType": "ChangeInCapacity", "Cooldown": 60, "StepAdjustments": [
-            {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 10, "ScalingAdjustment": 1},
-            {"MetricIntervalLowerBound": 10, "ScalingAdjustment": 3}]},
-    })["PolicyARN"]  # fmt: skip
-    alarms.put_alarm(plane.store, alarms.Alarm(
-        account=SCOPE.account, region=SCOPE.region, name="queue-deep", comparison_operator="GreaterThanThreshold",
-        evaluation_periods=1, threshold=50.0, namespace="App", metric_name="Depth", statistic="Average",
-        period=60, alarm_actions=[arn]))  # fmt: skip
+    arn = aas.policies.put(
+        SCOPE,
+        {
+            "PolicyName": "queue",
+            **target(resource),
+            "PolicyType": "StepScaling",
+            "StepScalingPolicyConfiguration": {
+                "AdjustmentType": "ChangeInCapacity",
+                "Cooldown": 60,
+                "StepAdjustments": [
+                    {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 10, "ScalingAdjustment": 1},
+                    {"MetricIntervalLowerBound": 10, "ScalingAdjustment": 3},
+                ],
+            },
+        },
+    )["PolicyARN"]
+    alarms.put_alarm(
+        plane.store,
+        alarms.Alarm(
+            account=SCOPE.account,
+            region=SCOPE.region,
+            name="queue-deep",
+            comparison_operator="GreaterThanThreshold",
+            evaluation_periods=1,
+            threshold=50.0,
+            namespace="App",
+            metric_name="Depth",
+            statistic="Average",
+            period=60,
+            alarm_actions=[arn],
+        ),
+    )
     controller = AutoScalingController(plane.store, EcsCapacity(plane.ecs.services))
     evaluate(plane, "queue-deep", 65.0, T0)  # 15 over the threshold: the +3 step
     controller.run_once(T0)
@@ -158,10 +191,18 @@ def _resource(resource: str) -> Any:
 def test_suspended_scale_out_does_nothing(plane: ControlPlane) -> None:
     aas, resource = setup(plane, desired=1, minimum=1, maximum=10)
     aas.targets.register(SCOPE, {**target(resource), "SuspendedState": {"DynamicScalingOutSuspended": True}})
-    reply = aas.policies.put(SCOPE, {
-        "PolicyName": "cpu", **target(resource), "PolicyType": "TargetTrackingScaling",
-        "TargetTrackingScalingPolicyConfiguration": {"TargetValue": 50.0, "PredefinedMetricSpecification": {
-            "PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}})  # fmt: skip
+    reply = aas.policies.put(
+        SCOPE,
+        {
+            "PolicyName": "cpu",
+            **target(resource),
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                "TargetValue": 50.0,
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+            },
+        },
+    )
     high = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmHigh-" in a["AlarmName"])
     evaluate(plane, high, 100.0, T0)
     AutoScalingController(plane.store, EcsCapacity(plane.ecs.services)).run_once(T0)
@@ -181,9 +222,15 @@ def test_register_clamps_the_desired_count(plane: ControlPlane) -> None:
 def test_scheduled_action_fires_once(plane: ControlPlane) -> None:
     aas, resource = setup(plane, desired=1, minimum=1, maximum=3)
     when = records.now() + dt.timedelta(minutes=1)
-    aas.scheduled.put(SCOPE, {**target(resource), "ScheduledActionName": "peak",
-                              "Schedule": f"at({when.strftime('%Y-%m-%dT%H:%M:%S')})",
-                              "ScalableTargetAction": {"MinCapacity": 3, "MaxCapacity": 6}})  # fmt: skip
+    aas.scheduled.put(
+        SCOPE,
+        {
+            **target(resource),
+            "ScheduledActionName": "peak",
+            "Schedule": f"at({when.strftime('%Y-%m-%dT%H:%M:%S')})",
+            "ScalableTargetAction": {"MinCapacity": 3, "MaxCapacity": 6},
+        },
+    )
     controller = AutoScalingController(plane.store, EcsCapacity(plane.ecs.services))
     controller.run_once(when - dt.timedelta(seconds=5))
     assert desired(plane) == 1
