@@ -23,7 +23,6 @@ import pytest
 from tests.conftest import SkiffServer
 from tests.e2e.task_support import (
     TaskLab,
-    container_def,
     remove_server_leftovers,
     server_subnets,
     start_e2e_server,
