@@ -182,10 +182,16 @@ class Walkthrough:
         return found
 
     def stable(self, name: str, timeout: float = 90.0) -> None:
-        self.lab.ecs.get_waiter("services-stable").wait(
+        """services-stable, and the deployment completed: every task's target healthy."""
+        self.lab.ecs.get_waiter("services_stable").wait(
             cluster=self.lab.cluster,
             services=[name],
             WaiterConfig={"Delay": 1, "MaxAttempts": int(timeout)},
+        )
+        wait_until(
+            f"{name}'s deployment to complete",
+            lambda: self.describe(name)["deployments"][0]["rolloutState"] == "COMPLETED",
+            timeout=timeout,
         )
 
     def health(self, target_group: str) -> list[dict[str, Any]]:
