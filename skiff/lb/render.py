@@ -286,6 +286,7 @@ def render(plane: DataPlane, directory: Path) -> str:
         "  timeout http-request 60s",
         "  load-server-state-from-file global",
         "  option dontlognull",
+        "  option http-no-delay",  # no Nagle/delayed-ACK stalls with small replies (measured: bench_lb)
     ]
     for frontend in plane.frontends:
         lines += render_frontend(frontend, plane)
