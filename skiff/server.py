@@ -31,6 +31,7 @@ from skiff.auth.simulation import Simulator
 from skiff.config import Config
 from skiff.controllers.discovery_registration import DiscoveryRegistration
 from skiff.controllers.ecr_lifecycle import LifecycleController
+from skiff.controllers.logs_retention import LogRetention
 from skiff.controllers.service_scheduler import ServiceScheduler
 from skiff.controllers.target_registration import TargetRegistration
 from skiff.controllers.task_retention import StoppedTaskRetention
@@ -44,6 +45,8 @@ from skiff.registry.supervisor import RegistrySupervisor
 from skiff.security.ca import LocalCA
 from skiff.security.registry_tokens import RegistryTokens
 from skiff.security.sealing import Sealer
+from skiff.services.application_autoscaling.capacity import EcsCapacity
+from skiff.services.application_autoscaling.provider import ApplicationAutoScalingProvider
 from skiff.services.ec2.provider import Ec2Provider
 from skiff.services.ec2.reachability import RegistryReachability
 from skiff.services.ecr.logins import TaskRegistryAccess
@@ -51,8 +54,10 @@ from skiff.services.ecr.provider import EcrProvider
 from skiff.services.ecs.config_sources import ServiceConfigSources
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
+from skiff.services.elbv2.provider import Elbv2Provider
 from skiff.services.iam.directory import IamDirectory
 from skiff.services.iam.provider import IamProvider
+from skiff.services.logs.provider import LogsProvider
 from skiff.services.resource_policies import ServiceResolver, ServiceResourcePolicies
 from skiff.services.route53.provider import Route53Provider
 from skiff.services.s3.provider import S3Provider
@@ -70,9 +75,11 @@ log = logging.getLogger("skiff")
 
 def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, Provider]:
     """Every service skiff serves. `sealer` encrypts secret values at rest."""
+    ecs = EcsProvider(store)
+    ec2 = Ec2Provider(store)
     providers: list[Provider] = [
-        EcsProvider(store),
-        Ec2Provider(store),
+        ecs,
+        ec2,
         IamProvider(store, sealer),
         StsProvider(store, sealer),
         S3Provider(store, data_dir),
@@ -82,6 +89,12 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         # service discovery
         ServiceDiscoveryProvider(store),
         Route53Provider(store),
+        # load balancing
+        Elbv2Provider(store, ec2.backend),
+        # logs
+        LogsProvider(store),
+        # auto scaling: ECS services' desired count, changed through UpdateService's path
+        ApplicationAutoScalingProvider(store, EcsCapacity(ecs.services)),
     ]
     connect_discovery(providers)
     return {p.service: p for p in providers}
@@ -219,15 +232,19 @@ def build(config: Config, store: Store | None = None) -> Server:
     registration = DiscoveryRegistration(store, ecs.services, discovery.instances)
     agent.env.stop_gates.append(registration)
     ecs.services.check_registries = registry_checker(discovery)
+    # logs: retention policies applied by a periodic sweep
+    log_retention = LogRetention(store, config.logs_retention_seconds)
 
     async def start_agent(_: web.Application) -> None:
         await agent.start()
         scheduler.start()
         registration.start()
         retention.start(interval=min(60.0, max(0.5, config.stopped_task_retention_seconds / 4)))
+        log_retention.start()
 
     async def stop_agent(_: web.Application) -> None:
         await retention.stop()
+        await log_retention.stop()
         await scheduler.stop()
         await registration.stop()
         await agent.stop()
@@ -236,6 +253,10 @@ def build(config: Config, store: Store | None = None) -> Server:
     api.on_startup.append(start_agent)
     api.on_cleanup.append(stop_agent)
     connect_load_balancing(config, store, scheduler, ecs, agent, api)
+    elbv2 = providers["elbv2"]
+    assert isinstance(elbv2, Elbv2Provider)
+    # the data path marks a new balancer active once HAProxy serves it (at once with SKIFF_LB=off)
+    elbv2.load_balancers.activate = lambda _store, _arn: None
     connect_registry(config, store, providers, agent, api)
     return Server(api, metadata, agent)
 
