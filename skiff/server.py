@@ -29,6 +29,7 @@ from skiff.api.provider import Provider
 from skiff.auth.authorizer import Authorizer, RootKeys
 from skiff.auth.simulation import Simulator
 from skiff.config import Config
+from skiff.controllers.autoscaling import AutoScalingController
 from skiff.controllers.discovery_registration import DiscoveryRegistration
 from skiff.controllers.ecr_lifecycle import LifecycleController
 from skiff.controllers.logs_retention import LogRetention
@@ -225,6 +226,10 @@ def build(config: Config, store: Store | None = None) -> Server:
     ecs = providers["ecs"]
     assert isinstance(ecs, EcsProvider)
     scheduler = ServiceScheduler(store, ecs.services, ecs.tasks)
+    # auto scaling: alarms and schedules change services' desired counts
+    autoscaling = providers["application-autoscaling"]
+    assert isinstance(autoscaling, ApplicationAutoScalingProvider)
+    scaler = AutoScalingController(store, autoscaling.capacity, config.metrics_period_seconds)
     retention = StoppedTaskRetention(ecs.tasks, iam.credentials, config.stopped_task_retention_seconds)
     # service discovery: ECS services' tasks in their Cloud Map registries, out before they stop
     discovery = providers["servicediscovery"]
@@ -238,6 +243,7 @@ def build(config: Config, store: Store | None = None) -> Server:
     async def start_agent(_: web.Application) -> None:
         await agent.start()
         scheduler.start()
+        scaler.start()
         registration.start()
         retention.start(interval=min(60.0, max(0.5, config.stopped_task_retention_seconds / 4)))
         log_retention.start()
@@ -245,6 +251,7 @@ def build(config: Config, store: Store | None = None) -> Server:
     async def stop_agent(_: web.Application) -> None:
         await retention.stop()
         await log_retention.stop()
+        await scaler.stop()
         await scheduler.stop()
         await registration.stop()
         await agent.stop()
