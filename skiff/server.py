@@ -29,6 +29,7 @@ from skiff.api.provider import Provider
 from skiff.auth.authorizer import Authorizer, RootKeys
 from skiff.auth.simulation import Simulator
 from skiff.config import Config
+from skiff.controllers.autoscaling import AutoScalingController
 from skiff.controllers.discovery_registration import DiscoveryRegistration
 from skiff.controllers.ecr_lifecycle import LifecycleController
 from skiff.controllers.logs_retention import LogRetention
@@ -46,6 +47,8 @@ from skiff.security.ca import LocalCA
 from skiff.security.registry_tokens import RegistryTokens
 from skiff.security.sealing import Sealer
 from skiff.services.acm.provider import AcmProvider
+from skiff.services.application_autoscaling.capacity import EcsCapacity
+from skiff.services.application_autoscaling.provider import ApplicationAutoScalingProvider
 from skiff.services.ec2.provider import Ec2Provider
 from skiff.services.ec2.reachability import RegistryReachability
 from skiff.services.ecr.logins import TaskRegistryAccess
@@ -74,9 +77,10 @@ log = logging.getLogger("skiff")
 
 def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, Provider]:
     """Every service skiff serves. `sealer` encrypts secret values at rest."""
+    ecs = EcsProvider(store)
     ec2 = Ec2Provider(store)
     providers: list[Provider] = [
-        EcsProvider(store),
+        ecs,
         ec2,
         IamProvider(store, sealer),
         StsProvider(store, sealer),
@@ -92,6 +96,8 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         AcmProvider(store, sealer, data_dir),
         # logs
         LogsProvider(store),
+        # auto scaling: ECS services' desired count, changed through UpdateService's path
+        ApplicationAutoScalingProvider(store, EcsCapacity(ecs.services)),
     ]
     connect_discovery(providers)
     return {p.service: p for p in providers}
@@ -222,6 +228,10 @@ def build(config: Config, store: Store | None = None) -> Server:
     ecs = providers["ecs"]
     assert isinstance(ecs, EcsProvider)
     scheduler = ServiceScheduler(store, ecs.services, ecs.tasks)
+    # auto scaling: alarms and schedules change services' desired counts
+    autoscaling = providers["application-autoscaling"]
+    assert isinstance(autoscaling, ApplicationAutoScalingProvider)
+    scaler = AutoScalingController(store, autoscaling.capacity, config.metrics_period_seconds)
     retention = StoppedTaskRetention(ecs.tasks, iam.credentials, config.stopped_task_retention_seconds)
     # service discovery: ECS services' tasks in their Cloud Map registries, out before they stop
     discovery = providers["servicediscovery"]
@@ -235,6 +245,7 @@ def build(config: Config, store: Store | None = None) -> Server:
     async def start_agent(_: web.Application) -> None:
         await agent.start()
         scheduler.start()
+        scaler.start()
         registration.start()
         retention.start(interval=min(60.0, max(0.5, config.stopped_task_retention_seconds / 4)))
         log_retention.start()
@@ -242,6 +253,7 @@ def build(config: Config, store: Store | None = None) -> Server:
     async def stop_agent(_: web.Application) -> None:
         await retention.stop()
         await log_retention.stop()
+        await scaler.stop()
         await scheduler.stop()
         await registration.stop()
         await agent.stop()

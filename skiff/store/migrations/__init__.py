@@ -349,6 +349,31 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE TABLE cw_meta (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
         """,
     ),
+    Migration(
+        22,
+        "Application Auto Scaling: scalable targets, scaling policies, scheduled actions, scaling activities",
+        """
+        CREATE TABLE aas_targets (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            resource_id TEXT NOT NULL, arn TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX aas_targets_by_scope ON aas_targets (account, region, namespace, resource_id);
+        CREATE INDEX aas_targets_by_arn ON aas_targets (arn);
+        CREATE TABLE aas_policies (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            resource_id TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX aas_policies_by_scope ON aas_policies (account, region, namespace, resource_id, name);
+        CREATE TABLE aas_scheduled_actions (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            resource_id TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX aas_scheduled_by_scope
+            ON aas_scheduled_actions (account, region, namespace, resource_id, name);
+        CREATE TABLE aas_activities (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            resource_id TEXT NOT NULL, started TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX aas_activities_by_scope
+            ON aas_activities (account, region, namespace, resource_id, started);
+        """,
+    ),
 )
 
 LATEST_VERSION = max(m.version for m in MIGRATIONS)

@@ -96,6 +96,17 @@ def test_every_schema_version_migrates_with_its_data(tmp_path: Path, version: in
         assert [h["HistorySummary"] for h in alarms.history_of(store, "000000000000", "us-east-1")] == [
             'Alarm "fixture-high" created'
         ]
+    if version >= 22:
+        from skiff.state import autoscaling
+
+        (target,) = autoscaling.targets_of(store, "000000000000", "us-east-1", "ecs")
+        assert (target["MinCapacity"], target["MaxCapacity"]) == (1, 4)
+        (policy,) = autoscaling.policies_of(store, "000000000000", "us-east-1", "ecs", "service/fixture/web")
+        assert policy["StepScalingPolicyConfiguration"]["StepAdjustments"][0]["ScalingAdjustment"] == 2
+        (action,) = autoscaling.scheduled_of(store, "000000000000", "us-east-1", "ecs")
+        assert action["Schedule"] == "cron(0 2 * * ? *)"
+        (activity,) = autoscaling.activities_of(store, "000000000000", "us-east-1", "ecs")
+        assert activity["Description"] == "Setting desired count to 3."
 
 
 def test_version_9_records_when_earlier_stopped_tasks_stopped(tmp_path: Path) -> None:
