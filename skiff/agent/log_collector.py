@@ -131,7 +131,7 @@ class LogCollector:
         if self._tasks.get(container_id) is task:
             del self._tasks[container_id]
 
-    async def drain(self, runner: TaskRunner, timeout: float = 10.0) -> None:
+    async def drain(self, runner: TaskRunner, timeout: float = 30.0) -> None:
         """Wait until the stopped containers' last lines are stored."""
         tasks = [self._tasks[s.container_id] for s in runner.states.values() if s.container_id in self._tasks]
         if tasks:
@@ -167,12 +167,13 @@ class LogCollector:
         same = int(cursor["count"]) if cursor else 0
         joiner = follower.joiner
         blocking = follower.config.mode == "blocking"
+        follow = True
         while True:
             skip_ns, skip = last_ns, same
             since = (last_ns - 1_000) / 1e9 if last_ns >= 0 else None
             try:
                 async for _stream, raw in self.docker.container_logs(
-                    follower.container_id, follow=True, since=since, timestamps=True
+                    follower.container_id, follow=follow, since=since, timestamps=True
                 ):
                     ns, text = split_line(raw)
                     if ns < skip_ns or (ns == skip_ns and skip > 0):
@@ -192,9 +193,13 @@ class LogCollector:
             except DockerError as exc:
                 log.warning("awslogs for %s: %s", follower.container_id[:12], exc)
                 break
+            if not follow:
+                break  # the stopped container's log was read to its end
             info = await self._inspect(follower.container_id)
-            if info is None or not (info.get("State") or {}).get("Running"):
-                break  # the container stopped: its stream is complete
+            if info is None:
+                break
+            if not (info.get("State") or {}).get("Running"):
+                follow = False  # Docker ends a follow at the exit, not always at the log's end
         last = joiner.flush()
         if last is not None:
             await self._queue(follower, last, False)
