@@ -82,6 +82,9 @@ class LoadBalancing:
             self.activate()
             return
         generation = records.generation(self.store)
+        if self.started and self.supervisor.recorded_pid() is None:
+            log.warning("HAProxy is gone: starting it again")
+            self.started = False
         fresh = not self.started and self.supervisor.recorded_pid() is None
         if fresh and not records.load_balancers(self.store):
             return  # HAProxy starts with the first balancer
