@@ -158,7 +158,7 @@ def get(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
-def answers(url: str) -> str | None:
+def answer_of(url: str) -> str | None:
     try:
         return get(url)[1]
     except OSError:
@@ -258,7 +258,7 @@ async def scenario(store: SqliteStore, tmp_path: Path) -> None:
         assert get(base + "/")[1] == "a:/"
         # HAProxy killed under skiff: the next pass starts it again on the same configuration
         again.supervisor.stop()
-        await until(lambda: again.supervisor.recorded_pid() is not None and answers(base + "/") == "a:/")
+        await until(lambda: again.supervisor.recorded_pid() is not None and answer_of(base + "/") == "a:/")
         await again.stop()
     finally:
         lbs.reset()
