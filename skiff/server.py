@@ -46,6 +46,7 @@ from skiff.registry.supervisor import RegistrySupervisor
 from skiff.security.ca import LocalCA
 from skiff.security.registry_tokens import RegistryTokens
 from skiff.security.sealing import Sealer
+from skiff.services.acm.provider import AcmProvider
 from skiff.services.application_autoscaling.capacity import EcsCapacity
 from skiff.services.application_autoscaling.provider import ApplicationAutoScalingProvider
 from skiff.services.ec2.provider import Ec2Provider
@@ -92,6 +93,7 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         Route53Provider(store),
         # load balancing
         Elbv2Provider(store, ec2.backend),
+        AcmProvider(store, sealer, data_dir),
         # logs
         LogsProvider(store),
         # auto scaling: ECS services' desired count, changed through UpdateService's path
