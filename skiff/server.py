@@ -20,7 +20,7 @@ from skiff.agent.engine import Agent
 from skiff.agent.metadata.agent_state import RunnerMetadataState
 from skiff.agent.metadata.credentials import TaskCredentials
 from skiff.agent.metadata.ratelimit import RateLimiter
-from skiff.agent.metadata.server import CredentialsSource, MetadataEndpoint
+from skiff.agent.metadata.server import MetadataEndpoint
 from skiff.agent.metadata.stats import StatsSampler
 from skiff.agent.task_dns import TaskDns
 from skiff.api.errors import AwsError
@@ -29,6 +29,9 @@ from skiff.api.provider import Provider
 from skiff.auth.authorizer import Authorizer, RootKeys
 from skiff.auth.simulation import Simulator
 from skiff.config import Config
+from skiff.console.access import Gatekeeper
+from skiff.console.internal import InternalEndpoints, StatusBoard
+from skiff.console.reset import Phase, ResetHooks
 from skiff.controllers.discovery_registration import DiscoveryRegistration
 from skiff.controllers.ecr_lifecycle import LifecycleController
 from skiff.controllers.service_scheduler import ServiceScheduler
@@ -48,6 +51,7 @@ from skiff.services.ecr.provider import EcrProvider
 from skiff.services.ecs.config_sources import ServiceConfigSources
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
+from skiff.services.iam.changes import changes_of
 from skiff.services.iam.directory import IamDirectory
 from skiff.services.iam.provider import IamProvider
 from skiff.services.resource_policies import ServiceResolver, ServiceResourcePolicies
@@ -57,6 +61,7 @@ from skiff.services.secretsmanager.provider import SecretsManagerProvider
 from skiff.services.servicediscovery.provider import ServiceDiscoveryProvider
 from skiff.services.ssm.provider import SsmProvider
 from skiff.services.sts.provider import StsProvider
+from skiff.state import discovery as discovery_records
 from skiff.state import ecr as ecr_records
 from skiff.state.scope import Scope
 from skiff.store import SqliteStore, Store
@@ -162,7 +167,7 @@ def registry_checker(discovery: ServiceDiscoveryProvider) -> Callable[[Scope, li
     return check
 
 
-def credentials_source(providers: dict[str, Provider]) -> CredentialsSource:
+def credentials_source(providers: dict[str, Provider]) -> TaskCredentials:
     iam = providers["iam"]
     assert isinstance(iam, IamProvider)
     return TaskCredentials(iam.credentials)  # its narrow CredentialIssuer: issue_for_task
@@ -175,6 +180,35 @@ class Server:
     api: web.Application
     metadata: web.Application
     agent: Agent
+    resets: ResetHooks
+
+
+def state_reset_hooks(
+    store: Store, providers: dict[str, Provider], agent: Agent, cloudmap: CloudMapSource
+) -> ResetHooks:
+    """The state reset (POST /_skiff/reset): what runs goes, then the store, then the caches.
+    A subsystem with state of its own adds its hooks here (or where it is wired)."""
+    hooks = ResetHooks()
+    hooks.add("agent: tasks and their containers", Phase.RUNTIME, agent.reset)
+
+    # Cloud Map's generation keeps counting: readers compare it to what they cached
+    def wipe() -> None:
+        store.wipe(keep_counters=("sd-generation",))
+
+    def new_generation() -> None:
+        discovery_records.touch(store)
+
+    hooks.add("store: every collection", Phase.STATE, wipe)
+    s3 = providers["s3"]
+    assert isinstance(s3, S3Provider)
+    hooks.add("s3: object bodies", Phase.STATE, s3.bodies.remove_all)
+    hooks.add("iam: cached keys and policies", Phase.CACHES, changes_of(store).bump)
+    ec2 = providers["ec2"]
+    assert isinstance(ec2, Ec2Provider)
+    hooks.add("ec2: default networks", Phase.CACHES, ec2.backend.forget_defaults)
+    hooks.add("dns: Cloud Map zones", Phase.CACHES, cloudmap.forget)
+    hooks.add("dns: generation", Phase.CACHES, new_generation)
+    return hooks
 
 
 def build(config: Config, store: Store | None = None) -> Server:
@@ -184,7 +218,8 @@ def build(config: Config, store: Store | None = None) -> Server:
     linklocal = LinkLocalRedirects(config.metadata_port, config.port)
     instance = config.instance_id()
     # service discovery: the resolver tasks use answers Cloud Map's zones, forwards the rest
-    dns = TaskDns([CloudMapSource(store)], instance, port=config.dns_port)
+    cloudmap = CloudMapSource(store)
+    dns = TaskDns([cloudmap], instance, port=config.dns_port)
     agent = Agent(
         store, cleanup_seconds=config.task_cleanup_seconds, linklocal=linklocal, instance=instance, dns=dns
     )
@@ -197,13 +232,18 @@ def build(config: Config, store: Store | None = None) -> Server:
     agent.env.config_sources.role_allows = authorizer.role_allows
     gateway.task_address = ADDRESS
     api = web.Application(client_max_size=MAX_BODY_BYTES)
-    api.router.add_route("*", "/{tail:.*}", gateway.handle)
+    gate = Gatekeeper(authorizer, config.host, config.default_region)
+    board = StatusBoard({"endpoint": config.endpoint, "data_dir": str(config.data_dir),
+                         "account": config.account_id, "region": config.default_region})  # fmt: skip
+    task_credentials = credentials_source(providers)
     metadata = MetadataEndpoint(
         RunnerMetadataState(agent.runners),
         StatsSampler(agent.docker),
-        credentials_source(providers),
+        task_credentials,
         RateLimiter(rate=config.metadata_rate),
     ).app()
+    resets = state_reset_hooks(store, providers, agent, cloudmap)
+    resets.add("metadata: task credentials", Phase.CACHES, task_credentials.forget_all)
 
     ecs = providers["ecs"]
     assert isinstance(ecs, EcsProvider)
@@ -216,27 +256,60 @@ def build(config: Config, store: Store | None = None) -> Server:
     agent.env.stop_gates.append(registration)
     ecs.services.check_registries = registry_checker(discovery)
 
-    async def start_agent(_: web.Application) -> None:
-        await agent.start()
+    def start_controllers() -> None:
         scheduler.start()
         registration.start()
         retention.start(interval=min(60.0, max(0.5, config.stopped_task_retention_seconds / 4)))
 
-    async def stop_agent(_: web.Application) -> None:
+    async def stop_controllers() -> None:
         await retention.stop()
         await scheduler.stop()
         await registration.stop()
+
+    async def start_agent(_: web.Application) -> None:
+        await agent.start()
+        start_controllers()
+
+    async def stop_agent(_: web.Application) -> None:
+        await stop_controllers()
         await agent.stop()
         store.close()
 
+    resets.add("controllers: stop", Phase.QUIESCE, stop_controllers)
+    resets.add("controllers: start", Phase.RESUME, start_controllers)
     api.on_startup.append(start_agent)
     api.on_cleanup.append(stop_agent)
-    connect_registry(config, store, providers, agent, api)
-    return Server(api, metadata, agent)
+    connect_registry(config, store, providers, agent, api, resets, board)
+    connect_status(board, agent, dns)
+    InternalEndpoints(gate, resets, board).add_routes(api)
+    api.router.add_route("*", "/{tail:.*}", gateway.handle)  # last: every other path is an AWS API
+    return Server(api, metadata, agent, resets)
+
+
+def connect_status(board: StatusBoard, agent: Agent, dns: TaskDns) -> None:
+    """`skiff status`: Docker, the tasks' resolver (the registry adds itself in connect_registry)."""
+
+    async def docker() -> dict[str, Any]:
+        up = await agent.docker.ping()
+        version = (await agent.docker.version()).get("Version") if up else None
+        return {"up": up, "version": version, "tasks": len(agent.runners)}
+
+    def resolver() -> dict[str, Any]:
+        port = dns.server.port if agent.env.dns is not None else None
+        return {"up": agent.env.dns is not None, "address": f"{ADDRESS}:{port}" if port else None}
+
+    board.add("docker", docker)
+    board.add("dns", resolver)
 
 
 def connect_registry(
-    config: Config, store: Store, providers: dict[str, Provider], agent: Agent, api: web.Application
+    config: Config,
+    store: Store,
+    providers: dict[str, Provider],
+    agent: Agent,
+    api: web.Application,
+    resets: ResetHooks,
+    board: StatusBoard,
 ) -> None:
     """ECR: the registry and its front (unless switched off), task pulls, lifecycle policies."""
     ecr, ec2 = providers["ecr"], providers["ec2"]
@@ -275,6 +348,21 @@ def connect_registry(
         await lifecycle.stop()
         if registry is not None:
             await registry.stop()
+
+    async def reset_registry() -> None:
+        if registry is not None and ecr.repositories.registry is registry:
+            await registry.reset()
+
+    def registry_status() -> dict[str, Any]:
+        if registry is None:
+            return {"up": False, "enabled": False}
+        running = ecr.repositories.registry is registry
+        return {"up": running, "enabled": True, "address": registry.publishing.address() if running else None}
+
+    resets.add("ecr: lifecycle policies stop", Phase.QUIESCE, lifecycle.stop)
+    resets.add("ecr: registry images", Phase.CACHES, reset_registry)
+    resets.add("ecr: lifecycle policies start", Phase.RESUME, lifecycle.start)
+    board.add("registry", registry_status)
 
     api.on_startup.append(start_registry)
     api.on_cleanup.insert(0, stop_registry)
