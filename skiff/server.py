@@ -30,12 +30,17 @@ from skiff.auth.authorizer import Authorizer, RootKeys
 from skiff.auth.simulation import Simulator
 from skiff.config import Config
 from skiff.controllers.alarm_evaluation import AlarmEvaluator
+from skiff.controllers.autoscaling import AutoScalingController
 from skiff.controllers.discovery_registration import DiscoveryRegistration
 from skiff.controllers.ecr_lifecycle import LifecycleController
+from skiff.controllers.logs_retention import LogRetention
 from skiff.controllers.metric_retention import MetricRetention
 from skiff.controllers.service_scheduler import ServiceScheduler
+from skiff.controllers.target_registration import TargetRegistration
 from skiff.controllers.task_retention import StoppedTaskRetention
 from skiff.dns.cloudmap import CloudMapSource
+from skiff.lb.manager import LoadBalancing
+from skiff.net.hosts import HostsFile
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.registry.manager import Registry
 from skiff.registry.publishing import RegistryPublishing
@@ -43,6 +48,9 @@ from skiff.registry.supervisor import RegistrySupervisor
 from skiff.security.ca import LocalCA
 from skiff.security.registry_tokens import RegistryTokens
 from skiff.security.sealing import Sealer
+from skiff.services.acm.provider import AcmProvider
+from skiff.services.application_autoscaling.capacity import EcsCapacity
+from skiff.services.application_autoscaling.provider import ApplicationAutoScalingProvider
 from skiff.services.cloudwatch.provider import CloudWatchProvider
 from skiff.services.ec2.provider import Ec2Provider
 from skiff.services.ec2.reachability import RegistryReachability
@@ -51,8 +59,10 @@ from skiff.services.ecr.provider import EcrProvider
 from skiff.services.ecs.config_sources import ServiceConfigSources
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
+from skiff.services.elbv2.provider import Elbv2Provider
 from skiff.services.iam.directory import IamDirectory
 from skiff.services.iam.provider import IamProvider
+from skiff.services.logs.provider import LogsProvider
 from skiff.services.resource_policies import ServiceResolver, ServiceResourcePolicies
 from skiff.services.route53.provider import Route53Provider
 from skiff.services.s3.provider import S3Provider
@@ -60,6 +70,7 @@ from skiff.services.secretsmanager.provider import SecretsManagerProvider
 from skiff.services.servicediscovery.provider import ServiceDiscoveryProvider
 from skiff.services.ssm.provider import SsmProvider
 from skiff.services.sts.provider import StsProvider
+from skiff.state import certificates as certificate_records
 from skiff.state import ecr as ecr_records
 from skiff.state.scope import Scope
 from skiff.store import SqliteStore, Store
@@ -69,9 +80,11 @@ log = logging.getLogger("skiff")
 
 def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, Provider]:
     """Every service skiff serves. `sealer` encrypts secret values at rest."""
+    ecs = EcsProvider(store)
+    ec2 = Ec2Provider(store)
     providers: list[Provider] = [
-        EcsProvider(store),
-        Ec2Provider(store),
+        ecs,
+        ec2,
         IamProvider(store, sealer),
         StsProvider(store, sealer),
         S3Provider(store, data_dir),
@@ -81,6 +94,13 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         # service discovery
         ServiceDiscoveryProvider(store),
         Route53Provider(store),
+        # load balancing
+        Elbv2Provider(store, ec2.backend),
+        AcmProvider(store, sealer, data_dir),
+        # logs
+        LogsProvider(store),
+        # auto scaling: ECS services' desired count, changed through UpdateService's path
+        ApplicationAutoScalingProvider(store, EcsCapacity(ecs.services)),
         # metrics and alarms
         CloudWatchProvider(store),
     ]
@@ -213,6 +233,10 @@ def build(config: Config, store: Store | None = None) -> Server:
     ecs = providers["ecs"]
     assert isinstance(ecs, EcsProvider)
     scheduler = ServiceScheduler(store, ecs.services, ecs.tasks)
+    # auto scaling: alarms and schedules change services' desired counts
+    autoscaling = providers["application-autoscaling"]
+    assert isinstance(autoscaling, ApplicationAutoScalingProvider)
+    scaler = AutoScalingController(store, autoscaling.capacity, config.metrics_period_seconds)
     retention = StoppedTaskRetention(ecs.tasks, iam.credentials, config.stopped_task_retention_seconds)
     # service discovery: ECS services' tasks in their Cloud Map registries, out before they stop
     discovery = providers["servicediscovery"]
@@ -220,15 +244,21 @@ def build(config: Config, store: Store | None = None) -> Server:
     registration = DiscoveryRegistration(store, ecs.services, discovery.instances)
     agent.env.stop_gates.append(registration)
     ecs.services.check_registries = registry_checker(discovery)
+    # logs: retention policies applied by a periodic sweep
+    log_retention = LogRetention(store, config.logs_retention_seconds)
 
     async def start_agent(_: web.Application) -> None:
         await agent.start()
         scheduler.start()
+        scaler.start()
         registration.start()
         retention.start(interval=min(60.0, max(0.5, config.stopped_task_retention_seconds / 4)))
+        log_retention.start()
 
     async def stop_agent(_: web.Application) -> None:
         await retention.stop()
+        await log_retention.stop()
+        await scaler.stop()
         await scheduler.stop()
         await registration.stop()
         await agent.stop()
@@ -236,6 +266,11 @@ def build(config: Config, store: Store | None = None) -> Server:
 
     api.on_startup.append(start_agent)
     api.on_cleanup.append(stop_agent)
+    connect_load_balancing(config, store, scheduler, ecs, agent, api)
+    elbv2 = providers["elbv2"]
+    assert isinstance(elbv2, Elbv2Provider)
+    # the data path marks a new balancer active once HAProxy serves it (at once with SKIFF_LB=off)
+    elbv2.load_balancers.activate = lambda _store, _arn: None
     connect_registry(config, store, providers, agent, api)
     connect_metrics(config, store, providers, api)
     return Server(api, metadata, agent)
@@ -262,6 +297,39 @@ def connect_metrics(
 
     api.on_startup.append(start_metrics)
     api.on_cleanup.insert(0, stop_metrics)
+
+
+def connect_load_balancing(
+    config: Config,
+    store: Store,
+    scheduler: ServiceScheduler,
+    ecs: EcsProvider,
+    agent: Agent,
+    api: web.Application,
+) -> None:
+    """ELBv2's data path on HAProxy, and ECS services' tasks as targets (out before they stop)."""
+    sealer = Sealer.for_data_dir(config.data_dir)
+    balancing = LoadBalancing(
+        store,
+        config.data_dir,
+        pem_source=lambda arn: certificate_records.pem_bundle(store, sealer, arn),
+        hosts=HostsFile(config.instance_id()),
+        serve=config.lb,
+    )
+    targets = TargetRegistration(store, ecs.services, ecs.tasks)
+    scheduler.target_health = targets.targets_healthy
+    agent.env.stop_gates.append(targets)
+
+    async def start(_: web.Application) -> None:
+        await balancing.start()
+        targets.start()
+
+    async def stop(_: web.Application) -> None:
+        await targets.stop()
+        await balancing.stop()  # HAProxy keeps serving; the next start adopts it
+
+    api.on_startup.append(start)
+    api.on_cleanup.insert(0, stop)
 
 
 def connect_registry(

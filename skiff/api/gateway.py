@@ -45,6 +45,9 @@ log = logging.getLogger("skiff.api")
 
 NOOP_PATH = "/_skiff/noop"
 MAX_BODY_BYTES = 64 * 1024 * 1024
+# Services whose input-validation failures carry their own code (CloudWatch Logs answers them
+# as InvalidParameterException with the usual "N validation error(s) detected" text).
+VALIDATION_CODES = {"logs": "InvalidParameterException"}
 
 
 class Gateway:
@@ -141,7 +144,9 @@ class Gateway:
             self.authorizer.authenticate(request, ctx)
             request = _decompressed(request, operation)
             params = protocol.parse_request(request, operation)
-            code = "ValidationError" if protocol.name in ("query", "ec2") else "ValidationException"
+            code = VALIDATION_CODES.get(spec.name) or (
+                "ValidationError" if protocol.name in ("query", "ec2") else "ValidationException"
+            )
             validate_input(operation.input_shape, params, code=code)
             self.authorizer.authorize(ctx, params)
             result = await self._call(spec, ctx, params)

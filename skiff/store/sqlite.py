@@ -195,6 +195,14 @@ class SqliteStore:
             finally:
                 self._in_transaction = 0
 
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """The raw connection inside one transaction, for the tables of volume (log events) whose
+        batch inserts and range reads the document interface does not fit. Callers use bound
+        parameters only."""
+        with self._lock, self.transaction():
+            yield self._conn
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

@@ -298,6 +298,30 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
     ),
     Migration(
+        19,
+        "CloudWatch Logs: log groups (retention), log streams (event span, stored bytes), log "
+        "events indexed per stream and per group by time, and the awslogs collectors' cursors",
+        """
+        CREATE TABLE log_groups (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            gid INTEGER NOT NULL, retention INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL);
+        CREATE INDEX log_groups_by_name ON log_groups (account, region, name);
+        CREATE INDEX log_groups_by_retention ON log_groups (retention);
+        CREATE TABLE log_streams (
+            sid INTEGER PRIMARY KEY, gid INTEGER NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL,
+            first_event INTEGER, last_event INTEGER, last_ingestion INTEGER,
+            stored_bytes INTEGER NOT NULL DEFAULT 0);
+        CREATE UNIQUE INDEX log_streams_by_name ON log_streams (gid, name);
+        CREATE INDEX log_streams_by_last_event ON log_streams (gid, last_event);
+        CREATE TABLE log_events (
+            id INTEGER PRIMARY KEY, gid INTEGER NOT NULL, sid INTEGER NOT NULL, ts INTEGER NOT NULL,
+            ingested INTEGER NOT NULL, message TEXT NOT NULL);
+        CREATE INDEX log_events_by_stream ON log_events (sid, ts, id);
+        CREATE INDEX log_events_by_group ON log_events (gid, ts, id);
+        CREATE TABLE log_cursors (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        """,
+    ),
+    Migration(
         20,
         "CloudWatch: the metric catalogue, datapoint rows per storage level, alarms, alarm history, "
         "compaction watermarks",
@@ -323,6 +347,31 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX cw_alarm_history_by_alarm ON cw_alarm_history (account, region, alarm_name, created);
         CREATE INDEX cw_alarm_history_by_age ON cw_alarm_history (created);
         CREATE TABLE cw_meta (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        """,
+    ),
+    Migration(
+        22,
+        "Application Auto Scaling: scalable targets, scaling policies, scheduled actions, scaling activities",
+        """
+        CREATE TABLE aas_targets (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            resource_id TEXT NOT NULL, arn TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX aas_targets_by_scope ON aas_targets (account, region, namespace, resource_id);
+        CREATE INDEX aas_targets_by_arn ON aas_targets (arn);
+        CREATE TABLE aas_policies (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            resource_id TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX aas_policies_by_scope ON aas_policies (account, region, namespace, resource_id, name);
+        CREATE TABLE aas_scheduled_actions (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            resource_id TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX aas_scheduled_by_scope
+            ON aas_scheduled_actions (account, region, namespace, resource_id, name);
+        CREATE TABLE aas_activities (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            resource_id TEXT NOT NULL, started TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX aas_activities_by_scope
+            ON aas_activities (account, region, namespace, resource_id, started);
         """,
     ),
 )

@@ -71,6 +71,17 @@ def test_every_schema_version_migrates_with_its_data(tmp_path: Path, version: in
         assert [t["health"]["state"] for t in balancers.targets_of(store, tg["TargetGroupArn"])] == [
             "healthy"
         ]
+    if version >= 19:
+        from skiff.state import logs as log_records
+        from skiff.state.scope import Scope
+
+        group = log_records.get_group(store, Scope("000000000000", "us-east-1"), "/ecs/fixture")
+        assert group is not None and group["retentionInDays"] == 7
+        (stream,) = log_records.list_streams(store, log_records.gid_of(group))
+        events = log_records.read_stream(store, stream.sid)
+        assert [e.message for e in events] == ["first", "again"]
+        cursor = log_records.get_cursor(store, "fixture-container")
+        assert cursor == {"ts": "2023-11-14T22:13:20.002000000Z", "count": 1}
     if version >= 20:
         import datetime as dt
 
@@ -85,6 +96,17 @@ def test_every_schema_version_migrates_with_its_data(tmp_path: Path, version: in
         assert [h["HistorySummary"] for h in alarms.history_of(store, "000000000000", "us-east-1")] == [
             'Alarm "fixture-high" created'
         ]
+    if version >= 22:
+        from skiff.state import autoscaling
+
+        (target,) = autoscaling.targets_of(store, "000000000000", "us-east-1", "ecs")
+        assert (target["MinCapacity"], target["MaxCapacity"]) == (1, 4)
+        (policy,) = autoscaling.policies_of(store, "000000000000", "us-east-1", "ecs", "service/fixture/web")
+        assert policy["StepScalingPolicyConfiguration"]["StepAdjustments"][0]["ScalingAdjustment"] == 2
+        (action,) = autoscaling.scheduled_of(store, "000000000000", "us-east-1", "ecs")
+        assert action["Schedule"] == "cron(0 2 * * ? *)"
+        (activity,) = autoscaling.activities_of(store, "000000000000", "us-east-1", "ecs")
+        assert activity["Description"] == "Setting desired count to 3."
 
 
 def test_version_9_records_when_earlier_stopped_tasks_stopped(tmp_path: Path) -> None:
