@@ -59,6 +59,7 @@ from skiff.services.ecr.provider import EcrProvider
 from skiff.services.ecs.config_sources import ServiceConfigSources
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
+from skiff.services.elbv2.ecs_links import load_balancer_checker
 from skiff.services.elbv2.provider import Elbv2Provider
 from skiff.services.iam.directory import IamDirectory
 from skiff.services.iam.provider import IamProvider
@@ -271,6 +272,7 @@ def build(config: Config, store: Store | None = None) -> Server:
     assert isinstance(elbv2, Elbv2Provider)
     # the data path marks a new balancer active once HAProxy serves it (at once with SKIFF_LB=off)
     elbv2.load_balancers.activate = lambda _store, _arn: None
+    ecs.services.check_load_balancers = load_balancer_checker(elbv2.target_groups)
     connect_registry(config, store, providers, agent, api)
     connect_metrics(config, store, providers, api)
     return Server(api, metadata, agent)
