@@ -29,10 +29,12 @@ from skiff.api.provider import Provider
 from skiff.auth.authorizer import Authorizer, RootKeys
 from skiff.auth.simulation import Simulator
 from skiff.config import Config
+from skiff.controllers.alarm_evaluation import AlarmEvaluator
 from skiff.controllers.autoscaling import AutoScalingController
 from skiff.controllers.discovery_registration import DiscoveryRegistration
 from skiff.controllers.ecr_lifecycle import LifecycleController
 from skiff.controllers.logs_retention import LogRetention
+from skiff.controllers.metric_retention import MetricRetention
 from skiff.controllers.service_scheduler import ServiceScheduler
 from skiff.controllers.target_registration import TargetRegistration
 from skiff.controllers.task_retention import StoppedTaskRetention
@@ -49,6 +51,7 @@ from skiff.security.sealing import Sealer
 from skiff.services.acm.provider import AcmProvider
 from skiff.services.application_autoscaling.capacity import EcsCapacity
 from skiff.services.application_autoscaling.provider import ApplicationAutoScalingProvider
+from skiff.services.cloudwatch.provider import CloudWatchProvider
 from skiff.services.ec2.provider import Ec2Provider
 from skiff.services.ec2.reachability import RegistryReachability
 from skiff.services.ecr.logins import TaskRegistryAccess
@@ -99,6 +102,8 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         LogsProvider(store),
         # auto scaling: ECS services' desired count, changed through UpdateService's path
         ApplicationAutoScalingProvider(store, EcsCapacity(ecs.services)),
+        # metrics and alarms
+        CloudWatchProvider(store),
     ]
     connect_discovery(providers)
     return {p.service: p for p in providers}
@@ -269,7 +274,31 @@ def build(config: Config, store: Store | None = None) -> Server:
     elbv2.load_balancers.activate = lambda _store, _arn: None
     ecs.services.check_load_balancers = load_balancer_checker(elbv2.target_groups)
     connect_registry(config, store, providers, agent, api)
+    connect_metrics(config, store, providers, api)
     return Server(api, metadata, agent)
+
+
+def connect_metrics(
+    config: Config, store: Store, providers: dict[str, Provider], api: web.Application
+) -> None:
+    """CloudWatch: alarms evaluated every period, retention and downsampling of datapoints; with a
+    shortened period (SKIFF_METRICS_PERIOD_SECONDS) datapoints are kept per second too."""
+    cloudwatch = providers["cloudwatch"]
+    assert isinstance(cloudwatch, CloudWatchProvider)
+    cloudwatch.data.fine_storage = config.metrics_period_seconds < 60
+    evaluator = AlarmEvaluator(store, metrics_period=config.metrics_period_seconds)
+    retention = MetricRetention(store)
+
+    async def start_metrics(_: web.Application) -> None:
+        evaluator.start()
+        retention.start()
+
+    async def stop_metrics(_: web.Application) -> None:
+        await evaluator.stop()
+        await retention.stop()
+
+    api.on_startup.append(start_metrics)
+    api.on_cleanup.insert(0, stop_metrics)
 
 
 def connect_load_balancing(
@@ -357,7 +386,8 @@ def build_app(config: Config, store: Store | None = None) -> web.Application:
 async def serve(config: Config, on_ready: Callable[[Config], None] | None = None) -> None:
     """Run until SIGINT/SIGTERM."""
     server = build(config)
-    api = web.AppRunner(server.api, access_log=None, handle_signals=False)
+    # bodies as sent: signatures cover the compressed bytes; the gateway inflates what the model allows
+    api = web.AppRunner(server.api, access_log=None, handle_signals=False, auto_decompress=False)
     await api.setup()
     await web.TCPSite(api, config.host, config.port, reuse_address=True).start()
     metadata = web.AppRunner(server.metadata, access_log=None, handle_signals=False)
