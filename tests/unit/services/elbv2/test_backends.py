@@ -115,3 +115,17 @@ def test_ecs_checks_name_the_problem(elb: Elbv2Provider) -> None:
         check(SCOPE, definition, [entry, entry])
     with pytest.raises(AwsError, match="Container Name can not be blank"):
         check(SCOPE, definition, [{**entry, "containerName": ""}])
+
+
+def test_numbers_in_strings_are_ascii_digits(elb: Elbv2Provider) -> None:
+    world = _world(elb)
+    arn = world["tg"]["TargetGroupArn"]
+    for params in ({"HealthCheckPort": "\u00b2"}, {"Matcher": {"HttpCode": "\u0662\u0660\u0660"}}):
+        with pytest.raises(AwsError) as excinfo:
+            elb.target_groups.modify(SCOPE, {"TargetGroupArn": arn, **params})
+        assert excinfo.value.code == "ValidationError"
+    with pytest.raises(AwsError) as excinfo:
+        elb.target_groups.modify_attributes(
+            SCOPE, arn, [{"Key": "deregistration_delay.timeout_seconds", "Value": "\u0661\u0660"}]
+        )
+    assert excinfo.value.code == "ValidationError"
