@@ -35,7 +35,12 @@ class Config:
     auth: bool = True
     root_access_key_id: str = DEFAULT_ROOT_KEY
     root_secret_access_key: str = DEFAULT_ROOT_KEY
+    logs_retention_seconds: float = 60.0  # how often CloudWatch Logs retention policies are applied
     dns_port: int = 0  # where the resolver tasks use listens on 169.254.170.2 (0: a free port)
+    lb: bool = True  # load balancers' data path on HAProxy (off: API only, balancers active at once)
+    # CloudWatch: seconds between stats publications and alarm evaluations; AWS's minute by default,
+    # shorter for tests and demos (alarms with Period 60 are then evaluated every this many seconds)
+    metrics_period_seconds: int = 60
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
@@ -48,6 +53,9 @@ class Config:
             "metadata_port": int(os.environ.get("SKIFF_METADATA_PORT", str(DEFAULT_METADATA_PORT))),
             "metadata_rate": float(os.environ.get("SKIFF_METADATA_RATE_LIMIT", "40")),
             "dns_port": int(os.environ.get("SKIFF_DNS_PORT", "0")),
+            "metrics_period_seconds": max(
+                1, min(60, int(os.environ.get("SKIFF_METRICS_PERIOD_SECONDS", "60")))
+            ),
             "task_cleanup_seconds": float(os.environ.get("SKIFF_TASK_CLEANUP_SECONDS", "60")),
             "stopped_task_retention_seconds": float(
                 os.environ.get("SKIFF_STOPPED_TASK_RETENTION_SECONDS", "3600")
@@ -56,6 +64,8 @@ class Config:
             "registry_gc_seconds": float(os.environ.get("SKIFF_REGISTRY_GC_SECONDS", "30")),
             "ecr_lifecycle_seconds": float(os.environ.get("SKIFF_ECR_LIFECYCLE_SECONDS", "60")),
             "pull_no_path_seconds": float(os.environ.get("SKIFF_PULL_NO_PATH_SECONDS", "5")),
+            "logs_retention_seconds": float(os.environ.get("SKIFF_LOGS_RETENTION_SECONDS", "60")),
+            "lb": os.environ.get("SKIFF_LB", "on").strip().lower() not in ("off", "0", "false", "no"),
             "auth": os.environ.get("SKIFF_AUTH", "on").strip().lower() not in ("off", "0", "false", "no"),
             "root_access_key_id": os.environ.get("SKIFF_ROOT_ACCESS_KEY_ID", DEFAULT_ROOT_KEY),
             "root_secret_access_key": os.environ.get("SKIFF_ROOT_SECRET_ACCESS_KEY", DEFAULT_ROOT_KEY),

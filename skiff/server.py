@@ -32,11 +32,18 @@ from skiff.config import Config
 from skiff.console.access import Gatekeeper
 from skiff.console.internal import InternalEndpoints, StatusBoard
 from skiff.console.reset import Phase, ResetHooks
+from skiff.controllers.alarm_evaluation import AlarmEvaluator
+from skiff.controllers.autoscaling import AutoScalingController
 from skiff.controllers.discovery_registration import DiscoveryRegistration
 from skiff.controllers.ecr_lifecycle import LifecycleController
+from skiff.controllers.logs_retention import LogRetention
+from skiff.controllers.metric_retention import MetricRetention
 from skiff.controllers.service_scheduler import ServiceScheduler
+from skiff.controllers.target_registration import TargetRegistration
 from skiff.controllers.task_retention import StoppedTaskRetention
 from skiff.dns.cloudmap import CloudMapSource
+from skiff.lb.manager import LoadBalancing
+from skiff.net.hosts import HostsFile
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.registry.manager import Registry
 from skiff.registry.publishing import RegistryPublishing
@@ -44,6 +51,10 @@ from skiff.registry.supervisor import RegistrySupervisor
 from skiff.security.ca import LocalCA
 from skiff.security.registry_tokens import RegistryTokens
 from skiff.security.sealing import Sealer
+from skiff.services.acm.provider import AcmProvider
+from skiff.services.application_autoscaling.capacity import EcsCapacity
+from skiff.services.application_autoscaling.provider import ApplicationAutoScalingProvider
+from skiff.services.cloudwatch.provider import CloudWatchProvider
 from skiff.services.ec2.provider import Ec2Provider
 from skiff.services.ec2.reachability import RegistryReachability
 from skiff.services.ecr.logins import TaskRegistryAccess
@@ -51,9 +62,12 @@ from skiff.services.ecr.provider import EcrProvider
 from skiff.services.ecs.config_sources import ServiceConfigSources
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
+from skiff.services.elbv2.ecs_links import load_balancer_checker
+from skiff.services.elbv2.provider import Elbv2Provider
 from skiff.services.iam.changes import changes_of
 from skiff.services.iam.directory import IamDirectory
 from skiff.services.iam.provider import IamProvider
+from skiff.services.logs.provider import LogsProvider
 from skiff.services.resource_policies import ServiceResolver, ServiceResourcePolicies
 from skiff.services.route53.provider import Route53Provider
 from skiff.services.s3.provider import S3Provider
@@ -61,6 +75,8 @@ from skiff.services.secretsmanager.provider import SecretsManagerProvider
 from skiff.services.servicediscovery.provider import ServiceDiscoveryProvider
 from skiff.services.ssm.provider import SsmProvider
 from skiff.services.sts.provider import StsProvider
+from skiff.state import balancers as balancer_records
+from skiff.state import certificates as certificate_records
 from skiff.state import discovery as discovery_records
 from skiff.state import ecr as ecr_records
 from skiff.state.scope import Scope
@@ -71,9 +87,11 @@ log = logging.getLogger("skiff")
 
 def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, Provider]:
     """Every service skiff serves. `sealer` encrypts secret values at rest."""
+    ecs = EcsProvider(store)
+    ec2 = Ec2Provider(store)
     providers: list[Provider] = [
-        EcsProvider(store),
-        Ec2Provider(store),
+        ecs,
+        ec2,
         IamProvider(store, sealer),
         StsProvider(store, sealer),
         S3Provider(store, data_dir),
@@ -83,6 +101,15 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         # service discovery
         ServiceDiscoveryProvider(store),
         Route53Provider(store),
+        # load balancing
+        Elbv2Provider(store, ec2.backend),
+        AcmProvider(store, sealer, data_dir),
+        # logs
+        LogsProvider(store),
+        # auto scaling: ECS services' desired count, changed through UpdateService's path
+        ApplicationAutoScalingProvider(store, EcsCapacity(ecs.services)),
+        # metrics and alarms
+        CloudWatchProvider(store),
     ]
     connect_discovery(providers)
     return {p.service: p for p in providers}
@@ -183,6 +210,10 @@ class Server:
     resets: ResetHooks
 
 
+# generation numbers that readers compare with what they cached: they must never repeat
+KEPT_COUNTERS = ("sd-generation", "elb-generation")
+
+
 def state_reset_hooks(
     store: Store, providers: dict[str, Provider], agent: Agent, cloudmap: CloudMapSource
 ) -> ResetHooks:
@@ -193,10 +224,11 @@ def state_reset_hooks(
 
     # Cloud Map's generation keeps counting: readers compare it to what they cached
     def wipe() -> None:
-        store.wipe(keep_counters=("sd-generation",))
+        store.wipe(keep_counters=KEPT_COUNTERS)
 
-    def new_generation() -> None:
+    def new_generations() -> None:
         discovery_records.touch(store)
+        balancer_records.touch(store)
 
     hooks.add("store: every collection", Phase.STATE, wipe)
     s3 = providers["s3"]
@@ -207,7 +239,7 @@ def state_reset_hooks(
     assert isinstance(ec2, Ec2Provider)
     hooks.add("ec2: default networks", Phase.CACHES, ec2.backend.forget_defaults)
     hooks.add("dns: Cloud Map zones", Phase.CACHES, cloudmap.forget)
-    hooks.add("dns: generation", Phase.CACHES, new_generation)
+    hooks.add("dns and elb: generations", Phase.CACHES, new_generations)
     return hooks
 
 
@@ -248,6 +280,10 @@ def build(config: Config, store: Store | None = None) -> Server:
     ecs = providers["ecs"]
     assert isinstance(ecs, EcsProvider)
     scheduler = ServiceScheduler(store, ecs.services, ecs.tasks)
+    # auto scaling: alarms and schedules change services' desired counts
+    autoscaling = providers["application-autoscaling"]
+    assert isinstance(autoscaling, ApplicationAutoScalingProvider)
+    scaler = AutoScalingController(store, autoscaling.capacity, config.metrics_period_seconds)
     retention = StoppedTaskRetention(ecs.tasks, iam.credentials, config.stopped_task_retention_seconds)
     # service discovery: ECS services' tasks in their Cloud Map registries, out before they stop
     discovery = providers["servicediscovery"]
@@ -255,14 +291,20 @@ def build(config: Config, store: Store | None = None) -> Server:
     registration = DiscoveryRegistration(store, ecs.services, discovery.instances)
     agent.env.stop_gates.append(registration)
     ecs.services.check_registries = registry_checker(discovery)
+    # logs: retention policies applied by a periodic sweep
+    log_retention = LogRetention(store, config.logs_retention_seconds)
 
     def start_controllers() -> None:
         scheduler.start()
+        scaler.start()
         registration.start()
         retention.start(interval=min(60.0, max(0.5, config.stopped_task_retention_seconds / 4)))
+        log_retention.start()
 
     async def stop_controllers() -> None:
         await retention.stop()
+        await log_retention.stop()
+        await scaler.stop()
         await scheduler.stop()
         await registration.stop()
 
@@ -279,7 +321,14 @@ def build(config: Config, store: Store | None = None) -> Server:
     resets.add("controllers: start", Phase.RESUME, start_controllers)
     api.on_startup.append(start_agent)
     api.on_cleanup.append(stop_agent)
+    connect_load_balancing(config, store, scheduler, ecs, agent, api, resets)
+    elbv2 = providers["elbv2"]
+    assert isinstance(elbv2, Elbv2Provider)
+    # the data path marks a new balancer active once HAProxy serves it (at once with SKIFF_LB=off)
+    elbv2.load_balancers.activate = lambda _store, _arn: None
+    ecs.services.check_load_balancers = load_balancer_checker(elbv2.target_groups)
     connect_registry(config, store, providers, agent, api, resets, board)
+    connect_metrics(config, store, providers, api, resets)
     connect_status(board, agent, dns)
     InternalEndpoints(gate, resets, board).add_routes(api)
     api.router.add_route("*", "/{tail:.*}", gateway.handle)  # last: every other path is an AWS API
@@ -300,6 +349,84 @@ def connect_status(board: StatusBoard, agent: Agent, dns: TaskDns) -> None:
 
     board.add("docker", docker)
     board.add("dns", resolver)
+
+
+def connect_metrics(
+    config: Config, store: Store, providers: dict[str, Provider], api: web.Application, resets: ResetHooks
+) -> None:
+    """CloudWatch: alarms evaluated every period, retention and downsampling of datapoints; with a
+    shortened period (SKIFF_METRICS_PERIOD_SECONDS) datapoints are kept per second too."""
+    cloudwatch = providers["cloudwatch"]
+    assert isinstance(cloudwatch, CloudWatchProvider)
+    cloudwatch.data.fine_storage = config.metrics_period_seconds < 60
+    evaluator = AlarmEvaluator(store, metrics_period=config.metrics_period_seconds)
+    retention = MetricRetention(store)
+
+    async def start_metrics(_: web.Application) -> None:
+        evaluator.start()
+        retention.start()
+
+    async def stop_metrics(_: web.Application) -> None:
+        await evaluator.stop()
+        await retention.stop()
+
+    async def stop_loops() -> None:
+        await evaluator.stop()
+        await retention.stop()
+
+    def start_loops() -> None:
+        evaluator.start()
+        retention.start()
+
+    resets.add("cloudwatch: alarm evaluation and retention stop", Phase.QUIESCE, stop_loops)
+    resets.add("cloudwatch: alarm evaluation and retention start", Phase.RESUME, start_loops)
+    api.on_startup.append(start_metrics)
+    api.on_cleanup.insert(0, stop_metrics)
+
+
+def connect_load_balancing(
+    config: Config,
+    store: Store,
+    scheduler: ServiceScheduler,
+    ecs: EcsProvider,
+    agent: Agent,
+    api: web.Application,
+    resets: ResetHooks,
+) -> None:
+    """ELBv2's data path on HAProxy, and ECS services' tasks as targets (out before they stop)."""
+    sealer = Sealer.for_data_dir(config.data_dir)
+    balancing = LoadBalancing(
+        store,
+        config.data_dir,
+        pem_source=lambda arn: certificate_records.pem_bundle(store, sealer, arn),
+        hosts=HostsFile(config.instance_id()),
+        serve=config.lb,
+    )
+    targets = TargetRegistration(store, ecs.services, ecs.tasks)
+    scheduler.target_health = targets.targets_healthy
+    agent.env.stop_gates.append(targets)
+
+    async def start(_: web.Application) -> None:
+        await balancing.start()
+        targets.start()
+
+    async def quiesce() -> None:
+        await targets.stop()
+        await balancing.stop()  # HAProxy keeps serving; the next start adopts it
+
+    async def stop(_: web.Application) -> None:
+        await quiesce()
+
+    async def resume() -> None:
+        await balancing.start()
+        targets.start()
+
+    # a reset stops HAProxy for good and withdraws the balancers' names; the next balancer starts it
+    resets.add("elb: data path and target registration stop", Phase.QUIESCE, quiesce)
+    resets.add("elb: HAProxy and balancer names", Phase.RUNTIME, balancing.reset)
+    resets.add("elb: data path and target registration start", Phase.RESUME, resume)
+    api.on_startup.append(start)
+    api.on_cleanup.insert(0, stop)
 
 
 def connect_registry(
@@ -375,7 +502,8 @@ def build_app(config: Config, store: Store | None = None) -> web.Application:
 async def serve(config: Config, on_ready: Callable[[Config], None] | None = None) -> None:
     """Run until SIGINT/SIGTERM."""
     server = build(config)
-    api = web.AppRunner(server.api, access_log=None, handle_signals=False)
+    # bodies as sent: signatures cover the compressed bytes; the gateway inflates what the model allows
+    api = web.AppRunner(server.api, access_log=None, handle_signals=False, auto_decompress=False)
     await api.setup()
     await web.TCPSite(api, config.host, config.port, reuse_address=True).start()
     metadata = web.AppRunner(server.metadata, access_log=None, handle_signals=False)

@@ -66,6 +66,7 @@ def start_server(data_dir: Path, port: int | None = None, env: dict[str, str] | 
         "SKIFF_TASK_CLEANUP_SECONDS": "3",
         "SKIFF_METADATA_PORT": str(free_port()),
         "SKIFF_REGISTRY": "off",  # ECR's registry only where a test asks for it (under the e2e lock)
+        "SKIFF_LB": "off",  # HAProxy outlives servers: only where a test asks (balancers active at once)
         "SKIFF_ROOT_ACCESS_KEY_ID": CREDENTIALS["AWS_ACCESS_KEY_ID"],
         "SKIFF_ROOT_SECRET_ACCESS_KEY": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         **(env or {}),

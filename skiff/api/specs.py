@@ -19,6 +19,7 @@ SERVED_SERVICES: tuple[str, ...] = (
     "ecs",
     "ec2",
     "elbv2",
+    "acm",  # load balancing: certificates of HTTPS listeners
     "servicediscovery",
     "route53",  # service discovery: the hosted zones Cloud Map manages
     "secretsmanager",

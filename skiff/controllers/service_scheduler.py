@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import logging
 import math
+from collections.abc import Callable
 
 from skiff.controllers import task_watch
 from skiff.services.ecs.service_model import (
@@ -51,6 +52,13 @@ class ServiceScheduler:
         self._wake = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
         services.wake = self.wake
+        # behind a load balancer a task is healthy only while its targets are (target_registration)
+        self.target_health: Callable[[Document, Document], bool] | None = None
+
+    def healthy(self, service: Document, task: Document) -> bool:
+        if not task_is_healthy(task):
+            return False
+        return self.target_health is None or self.target_health(service, task)
 
     def wake(self) -> None:
         self._wake.set()
@@ -195,12 +203,12 @@ class ServiceScheduler:
             changed |= bool(extra)
         # Old deployments drain: unhealthy or pending ones freely, healthy ones down to min_healthy.
         healthy = sum(
-            1 for t in self._live(self.services.tasks_of(service, stopped=False)) if task_is_healthy(t)
+            1 for t in self._live(self.services.tasks_of(service, stopped=False)) if self.healthy(service, t)
         )
         stoppable = healthy - min_healthy
         draining: list[Document] = []
-        for task in sorted(old, key=lambda t: (task_is_healthy(t), t["createdAt"])):
-            if not task_is_healthy(task):
+        for task in sorted(old, key=lambda t: (self.healthy(service, t), t["createdAt"])):
+            if not self.healthy(service, task):
                 draining.append(task)
             elif stoppable > 0:
                 draining.append(task)
@@ -270,7 +278,7 @@ class ServiceScheduler:
         service["deployments"] = keep
         mine = self._live(tasks, primary)
         desired = primary["desiredCount"]
-        steady = len(keep) == 1 and len(mine) == desired and all(task_is_healthy(t) for t in mine)
+        steady = len(keep) == 1 and len(mine) == desired and all(self.healthy(service, t) for t in mine)
         if steady and primary.get("rolloutState") == "IN_PROGRESS":
             primary["rolloutState"] = "COMPLETED"
             primary["rolloutStateReason"] = f"ECS deployment {primary['id']} completed."

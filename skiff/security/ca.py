@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 CA_DIR = "ca"
@@ -36,7 +36,24 @@ class IssuedCertificate:
     not_after: dt.datetime
 
 
-def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
+CURVES: dict[str, type[ec.EllipticCurve]] = {
+    "EC_prime256v1": ec.SECP256R1,
+    "EC_secp384r1": ec.SECP384R1,
+    "EC_secp521r1": ec.SECP521R1,
+}
+RSA_SIZES = {"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
+
+
+def leaf_key(key_algorithm: str) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
+    """A new private key of an ACM key algorithm name."""
+    if key_algorithm in CURVES:
+        return ec.generate_private_key(CURVES[key_algorithm]())
+    if key_algorithm in RSA_SIZES:
+        return rsa.generate_private_key(public_exponent=65537, key_size=RSA_SIZES[key_algorithm])
+    raise ValueError(f"unsupported key algorithm {key_algorithm}")
+
+
+def _pem_key(key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -107,8 +124,11 @@ class LocalCA:
             raise ValueError(f"{key_path} is not an EC private key")
         return cls(loaded, x509.load_pem_x509_certificate(cert_path.read_bytes()), directory)
 
-    def issue(self, names: list[str], lifetime: dt.timedelta = LEAF_LIFETIME) -> IssuedCertificate:
-        """A server certificate for `names` (host names, wildcards like `*.example.com`, or IPs)."""
+    def issue(
+        self, names: list[str], lifetime: dt.timedelta = LEAF_LIFETIME, key_algorithm: str = "EC_prime256v1"
+    ) -> IssuedCertificate:
+        """A server certificate for `names` (host names, wildcards like `*.example.com`, or IPs);
+        `key_algorithm` names its key as ACM does (EC_prime256v1, EC_secp384r1, RSA_2048, ...)."""
         if not names:
             raise ValueError("a certificate needs at least one name")
         alternatives: list[x509.GeneralName] = []
@@ -117,7 +137,7 @@ class LocalCA:
                 alternatives.append(x509.IPAddress(ipaddress.ip_address(name)))
             except ValueError:
                 alternatives.append(x509.DNSName(name))
-        key = ec.generate_private_key(ec.SECP256R1())
+        key = leaf_key(key_algorithm)
         now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
         serial = x509.random_serial_number()
         certificate = (

@@ -8,6 +8,7 @@ PostgreSQL implementation can replace SQLite for several control-plane replicas.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
@@ -54,3 +55,10 @@ class Store(Protocol):
         state reset of test suites); returns how many records went."""
 
     def close(self) -> None: ...
+
+
+class SqlStore(Store, Protocol):
+    """A store that also lends its SQL connection (inside a transaction) to the few tables of
+    volume (log events) that are rows rather than documents."""
+
+    def connection(self) -> AbstractContextManager[sqlite3.Connection]: ...

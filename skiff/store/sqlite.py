@@ -211,6 +211,14 @@ class SqliteStore:
                 removed += max(cursor.rowcount, 0)
         return removed
 
+    @contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """The raw connection inside one transaction, for the tables of volume (log events) whose
+        batch inserts and range reads the document interface does not fit. Callers use bound
+        parameters only."""
+        with self._lock, self.transaction():
+            yield self._conn
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()

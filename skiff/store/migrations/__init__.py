@@ -267,6 +267,113 @@ MIGRATIONS: tuple[Migration, ...] = (
             ON iam_principal_inline_policies (account, owner, name);
         """,
     ),
+    Migration(
+        17,
+        "ELBv2 and ACM: load balancers, target groups, listeners, rules, registered targets, tags, "
+        "the generation of balancer records, certificates",
+        """
+        CREATE TABLE elb_load_balancers (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            address TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX elb_load_balancers_by_name ON elb_load_balancers (account, region, name);
+        CREATE INDEX elb_load_balancers_by_address ON elb_load_balancers (address);
+        CREATE TABLE elb_target_groups (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX elb_target_groups_by_name ON elb_target_groups (account, region, name);
+        CREATE TABLE elb_listeners (
+            pk TEXT PRIMARY KEY, load_balancer TEXT NOT NULL, port INTEGER NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX elb_listeners_by_load_balancer ON elb_listeners (load_balancer, port);
+        CREATE TABLE elb_rules (
+            pk TEXT PRIMARY KEY, listener TEXT NOT NULL, priority INTEGER NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX elb_rules_by_listener ON elb_rules (listener, priority);
+        CREATE TABLE elb_targets (pk TEXT PRIMARY KEY, target_group TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX elb_targets_by_target_group ON elb_targets (target_group);
+        CREATE TABLE elb_tags (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        CREATE TABLE elb_meta (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        CREATE TABLE acm_certificates (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, domain TEXT NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX acm_certificates_by_scope ON acm_certificates (account, region, domain);
+        """,
+    ),
+    Migration(
+        19,
+        "CloudWatch Logs: log groups (retention), log streams (event span, stored bytes), log "
+        "events indexed per stream and per group by time, and the awslogs collectors' cursors",
+        """
+        CREATE TABLE log_groups (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            gid INTEGER NOT NULL, retention INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL);
+        CREATE INDEX log_groups_by_name ON log_groups (account, region, name);
+        CREATE INDEX log_groups_by_retention ON log_groups (retention);
+        CREATE TABLE log_streams (
+            sid INTEGER PRIMARY KEY, gid INTEGER NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL,
+            first_event INTEGER, last_event INTEGER, last_ingestion INTEGER,
+            stored_bytes INTEGER NOT NULL DEFAULT 0);
+        CREATE UNIQUE INDEX log_streams_by_name ON log_streams (gid, name);
+        CREATE INDEX log_streams_by_last_event ON log_streams (gid, last_event);
+        CREATE TABLE log_events (
+            id INTEGER PRIMARY KEY, gid INTEGER NOT NULL, sid INTEGER NOT NULL, ts INTEGER NOT NULL,
+            ingested INTEGER NOT NULL, message TEXT NOT NULL);
+        CREATE INDEX log_events_by_stream ON log_events (sid, ts, id);
+        CREATE INDEX log_events_by_group ON log_events (gid, ts, id);
+        CREATE TABLE log_cursors (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        """,
+    ),
+    Migration(
+        20,
+        "CloudWatch: the metric catalogue, datapoint rows per storage level, alarms, alarm history, "
+        "compaction watermarks",
+        """
+        CREATE TABLE cw_metrics (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            name TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX cw_metrics_by_name ON cw_metrics (account, region, namespace, name);
+        CREATE TABLE cw_datapoints (
+            pk TEXT PRIMARY KEY, metric TEXT NOT NULL, res INTEGER NOT NULL, bucket INTEGER NOT NULL,
+            doc TEXT NOT NULL);
+        CREATE INDEX cw_datapoints_by_metric ON cw_datapoints (metric, res, bucket);
+        CREATE INDEX cw_datapoints_by_age ON cw_datapoints (res, bucket);
+        CREATE TABLE cw_alarms (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+            state TEXT NOT NULL, metric TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX cw_alarms_by_name ON cw_alarms (account, region, name);
+        CREATE INDEX cw_alarms_by_state ON cw_alarms (state);
+        CREATE INDEX cw_alarms_by_metric ON cw_alarms (account, region, metric);
+        CREATE TABLE cw_alarm_history (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, alarm_name TEXT NOT NULL,
+            item_type TEXT NOT NULL, created TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX cw_alarm_history_by_alarm ON cw_alarm_history (account, region, alarm_name, created);
+        CREATE INDEX cw_alarm_history_by_age ON cw_alarm_history (created);
+        CREATE TABLE cw_meta (pk TEXT PRIMARY KEY, doc TEXT NOT NULL);
+        """,
+    ),
+    Migration(
+        22,
+        "Application Auto Scaling: scalable targets, scaling policies, scheduled actions, scaling activities",
+        """
+        CREATE TABLE aas_targets (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            resource_id TEXT NOT NULL, arn TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX aas_targets_by_scope ON aas_targets (account, region, namespace, resource_id);
+        CREATE INDEX aas_targets_by_arn ON aas_targets (arn);
+        CREATE TABLE aas_policies (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            resource_id TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX aas_policies_by_scope ON aas_policies (account, region, namespace, resource_id, name);
+        CREATE TABLE aas_scheduled_actions (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            resource_id TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX aas_scheduled_by_scope
+            ON aas_scheduled_actions (account, region, namespace, resource_id, name);
+        CREATE TABLE aas_activities (
+            pk TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, namespace TEXT NOT NULL,
+            resource_id TEXT NOT NULL, started TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE INDEX aas_activities_by_scope
+            ON aas_activities (account, region, namespace, resource_id, started);
+        """,
+    ),
 )
 
 LATEST_VERSION = max(m.version for m in MIGRATIONS)

@@ -61,6 +61,52 @@ def test_every_schema_version_migrates_with_its_data(tmp_path: Path, version: in
         repository = "arn:aws:ecr:us-east-1:000000000000:repository/fixture/app"
         assert store.find("ecr_repositories", {"name": "fixture/app"})[0]["imageTagMutability"] == "IMMUTABLE"
         assert [i["imageTags"] for i in store.find("ecr_images", {"repository": repository})] == [["0.1"]]
+    if version >= 17:
+        from skiff.state import balancers
+
+        (lb,) = balancers.load_balancers(store)
+        assert balancers.address_of(lb) == "127.77.0.1"
+        (tg,) = balancers.target_groups(store)
+        assert balancers.deregistration_delay(tg) == 5
+        assert [t["health"]["state"] for t in balancers.targets_of(store, tg["TargetGroupArn"])] == [
+            "healthy"
+        ]
+    if version >= 19:
+        from skiff.state import logs as log_records
+        from skiff.state.scope import Scope
+
+        group = log_records.get_group(store, Scope("000000000000", "us-east-1"), "/ecs/fixture")
+        assert group is not None and group["retentionInDays"] == 7
+        (stream,) = log_records.list_streams(store, log_records.gid_of(group))
+        events = log_records.read_stream(store, stream.sid)
+        assert [e.message for e in events] == ["first", "again"]
+        cursor = log_records.get_cursor(store, "fixture-container")
+        assert cursor == {"ts": "2023-11-14T22:13:20.002000000Z", "count": 1}
+    if version >= 20:
+        import datetime as dt
+
+        from skiff.state import alarms, metrics
+
+        key = metrics.MetricKey.of("000000000000", "us-east-1", "Fixture", "Load")
+        start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+        (point,) = metrics.query(store, key, start, start + dt.timedelta(hours=1), 3600)
+        assert (point.stats.count, point.stats.maximum, point.unit) == (2, 50.0, "Percent")
+        alarm = alarms.load_alarm(store, "000000000000", "us-east-1", "fixture-high")
+        assert alarm is not None and (alarm.state_value, alarm.threshold) == ("OK", 80.0)
+        assert [h["HistorySummary"] for h in alarms.history_of(store, "000000000000", "us-east-1")] == [
+            'Alarm "fixture-high" created'
+        ]
+    if version >= 22:
+        from skiff.state import autoscaling
+
+        (target,) = autoscaling.targets_of(store, "000000000000", "us-east-1", "ecs")
+        assert (target["MinCapacity"], target["MaxCapacity"]) == (1, 4)
+        (policy,) = autoscaling.policies_of(store, "000000000000", "us-east-1", "ecs", "service/fixture/web")
+        assert policy["StepScalingPolicyConfiguration"]["StepAdjustments"][0]["ScalingAdjustment"] == 2
+        (action,) = autoscaling.scheduled_of(store, "000000000000", "us-east-1", "ecs")
+        assert action["Schedule"] == "cron(0 2 * * ? *)"
+        (activity,) = autoscaling.activities_of(store, "000000000000", "us-east-1", "ecs")
+        assert activity["Description"] == "Setting desired count to 3."
 
 
 def test_version_9_records_when_earlier_stopped_tasks_stopped(tmp_path: Path) -> None:

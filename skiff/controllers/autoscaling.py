@@ -1,0 +1,319 @@
+"""Application Auto Scaling that acts: alarms in ALARM invoke the scaling policies named in their
+actions, and scheduled actions fire on time; both change the ECS service's desired count through
+UpdateService's own path (services/application_autoscaling/capacity.py).
+
+- Alarms: the controller hears every evaluation (`alarms.subscribe`) and also looks at the
+  alarms in ALARM once a second, so it acts after a restart too. A policy acts once per
+  evaluation of an alarm (the alarm's last evaluation time is remembered in the policy record, in
+  the same transaction as the change), so an alarm that stays in ALARM re-invokes its policy
+  every period, as on AWS, and never twice for one evaluation.
+- Target tracking: the High alarm scales out to ceil(current * metric / target), the Low alarm
+  scales in to it; the metric is the newest datapoint the alarm evaluated. ScaleOutCooldown /
+  ScaleInCooldown (default 300 s) hold further changes in the same direction; a scale-out ends a
+  scale-in cooldown.
+- Step scaling: the step whose interval holds (metric - threshold) gives the adjustment under the
+  policy's AdjustmentType; during a scale-out's Cooldown only a larger scale-out (counted from the
+  capacity before the last one) happens, scale-ins wait.
+- The result is clamped to the target's MinCapacity/MaxCapacity; suspended directions do nothing.
+- Scheduled actions: when `next_fire` has come, the target's min/max are set, the desired count
+  clamped into them, and `next_fire` moved on, in one transaction; a firing missed while skiff
+  was down happens once, at start.
+
+With SKIFF_METRICS_PERIOD_SECONDS = s < 60 cooldowns are scaled by s/60 like the alarm periods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+from typing import Any
+
+from skiff.api.errors import AwsError
+from skiff.services.application_autoscaling.capacity import ServiceCapacity
+from skiff.services.application_autoscaling.policies import DEFAULT_COOLDOWN
+from skiff.services.application_autoscaling.resources import Resource, resource_of
+from skiff.services.application_autoscaling.scaling import adjusted, apply, clamp, proportional, step_for
+from skiff.services.application_autoscaling.scheduled import next_fire
+from skiff.state import alarms, metrics
+from skiff.state import autoscaling as records
+from skiff.state.scope import Scope
+from skiff.store.base import Document, Store
+
+log = logging.getLogger(__name__)
+
+
+def _iso(value: dt.datetime | None) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def newest_value(alarm: alarms.Alarm) -> float | None:
+    """The newest datapoint the alarm's last evaluation looked at (AWS's reason data)."""
+    try:
+        data = json.loads(alarm.state_reason_data or "{}")
+    except ValueError:
+        return None
+    points = data.get("evaluatedDatapoints") if isinstance(data, dict) else None
+    if not isinstance(points, list) or not points:
+        return None
+    valued = [p for p in points if isinstance(p, dict) and isinstance(p.get("value"), int | float)]
+    if not valued:
+        return None
+    return float(max(valued, key=lambda p: str(p.get("timestamp", "")))["value"])
+
+
+def statistic_of(stats: metrics.Stats, statistic: str | None, extended: str | None) -> float | None:
+    if extended and extended.startswith("p"):
+        try:
+            return stats.percentile(float(extended[1:]))
+        except ValueError:
+            return None
+    return {
+        "Average": stats.average,
+        "Sum": stats.sum,
+        "Minimum": stats.minimum,
+        "Maximum": stats.maximum,
+        "SampleCount": stats.count,
+    }.get(statistic or "Average")
+
+
+def current_value(store: Store, alarm: alarms.Alarm, now: dt.datetime, scale: float) -> float | None:
+    """The alarm's statistic over its newest complete period (the alarm's evaluation cadence,
+    shortened as the evaluator shortens it); for metric math alarms, the newest datapoint of the
+    last evaluation."""
+    if alarm.namespace and alarm.metric_name:
+        period = alarm.evaluation_period
+        if scale < 1:
+            period = max(1, round(period * scale))
+        end = int(metrics.epoch(now) // period) * period
+        key = metrics.MetricKey.of(
+            alarm.account, alarm.region, alarm.namespace, alarm.metric_name, alarm.dimensions
+        )
+        points = metrics.query(
+            store, key, metrics.from_epoch(end - 2 * period), metrics.from_epoch(end), period, unit=alarm.unit
+        )
+        if points:
+            return statistic_of(points[-1].stats, alarm.statistic, alarm.extended_statistic)
+    return newest_value(alarm)
+
+
+class AutoScalingController:
+    def __init__(
+        self, store: Store, capacity: ServiceCapacity, period_seconds: int = 60, interval: float = 1.0
+    ) -> None:
+        self.store = store
+        self.capacity = capacity
+        self.scale = min(60, max(1, period_seconds)) / 60.0
+        self.interval = interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._unsubscribe: Any = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+
+        def heard(event: alarms.AlarmEvent) -> None:
+            if event.state == alarms.ALARM and any(":scalingPolicy:" in a for a in event.alarm.alarm_actions):
+                loop.call_soon_threadsafe(self._wake.set)
+
+        self._unsubscribe = alarms.subscribe(self.store, heard)
+        self._task = loop.create_task(self._run(), name="autoscaling")
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("auto scaling pass failed")
+
+    def run_once(self, now: dt.datetime | None = None) -> None:
+        now = now or records.now()
+        self.alarm_pass(now)
+        self.schedule_pass(now)
+
+    # -- alarms -------------------------------------------------------------------------------
+    def alarm_pass(self, now: dt.datetime) -> None:
+        for alarm in alarms.alarms_in_state(self.store, alarms.ALARM):
+            if not alarm.actions_enabled:
+                continue
+            for arn in alarm.alarm_actions:
+                if ":scalingPolicy:" not in arn:
+                    continue
+                policy = records.load_policy(self.store, arn)
+                if policy is not None:
+                    try:
+                        self.invoke(policy, alarm, now)
+                    except AwsError as error:
+                        log.warning("policy %s not applied: %s", policy["PolicyName"], error.message)
+
+    def _cooldown(self, seconds: Any) -> dt.timedelta:
+        value = DEFAULT_COOLDOWN if seconds is None else int(seconds)
+        return dt.timedelta(seconds=value * self.scale)
+
+    def invoke(self, policy: Document, alarm: alarms.Alarm, now: dt.datetime) -> None:
+        """Run `policy` for this evaluation of `alarm`, unless it already ran for it."""
+        internal = policy[records.INTERNAL]
+        stamp = max(_iso(alarm.last_evaluated), _iso(alarm.state_updated))
+        invocations: dict[str, str] = internal.setdefault("invocations", {})
+        if invocations.get(alarm.name) == stamp:
+            return
+        scope = Scope(internal["account"], internal["region"])
+        resource = resource_of(policy["ServiceNamespace"], policy["ResourceId"], policy["ScalableDimension"])
+        target = records.load_target(
+            self.store,
+            scope.account,
+            scope.region,
+            resource.namespace,
+            resource.resource_id,
+            resource.dimension,
+        )
+        current = self.capacity.desired(scope, resource) if target is not None else None
+        decision = None
+        if target is not None and current is not None:
+            if policy["PolicyType"] == "TargetTrackingScaling":
+                decision = self._tracking(policy, alarm, target, current, now)
+            elif policy["PolicyType"] == "StepScaling":
+                decision = self._step(policy, alarm, target, current, now)
+
+        def remember() -> None:
+            invocations[alarm.name] = stamp
+            if decision is not None:
+                direction = "out" if decision > (current or 0) else "in"
+                internal[f"last_{direction}"] = {"at": now.isoformat(), "from": current}
+                if direction == "out":
+                    internal.pop("last_in", None)  # a scale-out ends the scale-in cooldown
+            records.save_policy(self.store, policy)
+
+        if decision is None or target is None:
+            remember()
+            return
+        cause = f"monitor alarm {alarm.name} in state ALARM triggered policy {policy['PolicyName']}"
+        apply(self.store, self.capacity, scope, target, resource, decision, cause, remember=remember)
+
+    def _in_cooldown(
+        self, policy: Document, direction: str, seconds: Any, now: dt.datetime
+    ) -> Document | None:
+        last = policy[records.INTERNAL].get(f"last_{direction}")
+        if not last:
+            return None
+        started = dt.datetime.fromisoformat(last["at"])
+        return last if now < started + self._cooldown(seconds) else None
+
+    def _tracking(
+        self, policy: Document, alarm: alarms.Alarm, target: Document, current: int, now: dt.datetime
+    ) -> int | None:
+        config = policy["TargetTrackingScalingPolicyConfiguration"]
+        role = (policy[records.INTERNAL].get("alarm_roles") or {}).get(alarm.name)
+        metric = current_value(self.store, alarm, now, self.scale)
+        if role is None or metric is None:
+            return None
+        suspended = target.get("SuspendedState") or {}
+        wanted = clamp(proportional(current, metric, float(config["TargetValue"])), target)
+        if role == "High":
+            if suspended.get("DynamicScalingOutSuspended") or wanted <= current:
+                return None
+            if self._in_cooldown(policy, "out", config.get("ScaleOutCooldown"), now):
+                return None
+            return wanted
+        if config.get("DisableScaleIn") or suspended.get("DynamicScalingInSuspended") or wanted >= current:
+            return None
+        if self._in_cooldown(policy, "in", config.get("ScaleInCooldown"), now):
+            return None
+        return wanted
+
+    def _step(
+        self, policy: Document, alarm: alarms.Alarm, target: Document, current: int, now: dt.datetime
+    ) -> int | None:
+        config = policy["StepScalingPolicyConfiguration"]
+        metric = current_value(self.store, alarm, now, self.scale)
+        threshold = alarm.threshold if alarm.threshold is not None else 0.0
+        breach = (metric - threshold) if metric is not None else 0.0
+        step = step_for(config.get("StepAdjustments") or [], breach)
+        if step is None:
+            return None
+        adjustment = int(step["ScalingAdjustment"])
+        suspended = target.get("SuspendedState") or {}
+        base = current
+        if config.get("AdjustmentType") != "ExactCapacity":
+            previous_out = self._in_cooldown(policy, "out", config.get("Cooldown"), now)
+            if previous_out is not None and adjustment > 0:
+                base = int(previous_out.get("from") or current)  # AWS: the cooldown's scale-out counts
+        wanted = clamp(adjusted(base, config, adjustment), target)
+        if wanted > current:
+            if suspended.get("DynamicScalingOutSuspended"):
+                return None
+            return wanted
+        if wanted < current:
+            if suspended.get("DynamicScalingInSuspended"):
+                return None
+            if self._in_cooldown(policy, "in", config.get("Cooldown"), now) or self._in_cooldown(
+                policy, "out", config.get("Cooldown"), now
+            ):
+                return None
+            return wanted
+        return None
+
+    # -- schedules ----------------------------------------------------------------------------
+    def schedule_pass(self, now: dt.datetime) -> None:
+        for action in records.all_scheduled(self.store):
+            due = action[records.INTERNAL].get("next_fire")
+            if due is None or due > now:
+                continue
+            try:
+                self.fire(action, now)
+            except AwsError as error:
+                log.warning(
+                    "scheduled action %s not applied: %s", action["ScheduledActionName"], error.message
+                )
+
+    def fire(self, action: Document, now: dt.datetime) -> None:
+        internal = action[records.INTERNAL]
+        scope = Scope(internal["account"], internal["region"])
+        resource: Resource = resource_of(
+            action["ServiceNamespace"], action["ResourceId"], action["ScalableDimension"]
+        )
+        with self.store.transaction():
+            internal["last_fired"] = internal.get("next_fire")
+            internal["next_fire"] = next_fire(action, now)
+            records.save_scheduled(self.store, action)
+            target = records.load_target(
+                self.store,
+                scope.account,
+                scope.region,
+                resource.namespace,
+                resource.resource_id,
+                resource.dimension,
+            )
+            if target is None or (target.get("SuspendedState") or {}).get("ScheduledScalingSuspended"):
+                return
+            given: dict[str, int] = action.get("ScalableTargetAction") or {}
+            minimum = int(given["MinCapacity"]) if "MinCapacity" in given else int(target["MinCapacity"])
+            maximum = int(given["MaxCapacity"]) if "MaxCapacity" in given else int(target["MaxCapacity"])
+            if minimum > maximum:  # one bound given: the other follows it, as AWS does
+                if "MinCapacity" in given:
+                    maximum = minimum
+                else:
+                    minimum = maximum
+            target["MinCapacity"], target["MaxCapacity"] = minimum, maximum
+            records.save_target(self.store, target)
+            cause = f"scheduled action name {action['ScheduledActionName']} was triggered"
+            records.record_activity(
+                self.store, target, f"Setting min capacity to {minimum} and max capacity to {maximum}", cause
+            )
+            current = self.capacity.desired(scope, resource)
+            if current is not None and clamp(current, target) != current:
+                apply(self.store, self.capacity, scope, target, resource, clamp(current, target), cause)

@@ -1,0 +1,165 @@
+"""The load balancers' data path: keeps HAProxy serving what the balancer records say.
+
+A pass every half second (and at once when woken): drained targets whose deregistration delay
+has passed are removed, the plan is rebuilt when the records' generation moved, HAProxy is
+brought to it (dataplane.py), each target's health as HAProxy sees it is written back
+(DescribeTargetHealth reads it), balancers HAProxy serves go provisioning → active, and the
+balancers' DNS names are kept in /etc/hosts (section `elb`) pointing at their addresses.
+HAProxy is left running when skiff stops; the next start adopts it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+
+from skiff.lb.dataplane import DataPath
+from skiff.lb.model import DataPlane
+from skiff.lb.plan import CertificateFiles, PemSource, build_plan
+from skiff.lb.supervisor import HaproxyError, Supervisor
+from skiff.net.hosts import HostsFile
+from skiff.state import balancers as records
+from skiff.store.base import Store
+
+log = logging.getLogger("skiff.lb")
+
+INTERVAL = 0.5
+HOSTS_SECTION = "elb"
+
+
+class LoadBalancing:
+    def __init__(
+        self,
+        store: Store,
+        data_dir: Path,
+        pem_source: PemSource | None = None,
+        hosts: HostsFile | None = None,
+        interval: float = INTERVAL,
+        serve: bool = True,
+    ) -> None:
+        self.store = store
+        self.serve = serve  # False (SKIFF_LB=off): no HAProxy; balancers turn active at once
+        self.supervisor = Supervisor(data_dir)
+        self.datapath = DataPath(self.supervisor)
+        self.certificates = CertificateFiles(self.supervisor.directory / "certs", pem_source)
+        self.hosts = hosts
+        self.interval = interval
+        self.plan = DataPlane()
+        self.generation = -1
+        self.published: dict[str, str] | None = None
+        self.started = False
+        self._wake = asyncio.Event()
+        self._loop: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop().create_task(self._run(), name="load-balancing")
+
+    async def stop(self) -> None:
+        """Stop managing; HAProxy keeps serving."""
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("load balancing pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            self._wake.clear()
+
+    async def run_once(self) -> None:
+        records.expire_drained(self.store)
+        if not self.serve:
+            self.activate()
+            return
+        generation = records.generation(self.store)
+        fresh = not self.started and self.supervisor.recorded_pid() is None
+        if fresh and not records.load_balancers(self.store):
+            return  # HAProxy starts with the first balancer
+        if generation != self.generation or not self.started:
+            self.plan = build_plan(self.store, self.certificates)
+        try:
+            if not self.started:
+                await self.datapath.start(self.plan)
+                self.started = True
+            else:
+                await self.datapath.apply(self.plan)
+        except (HaproxyError, OSError, TimeoutError) as exc:
+            log.error("HAProxy: %s", exc)
+            return
+        self.generation = generation
+        self.write_health()
+        self.activate()
+        self.publish()
+
+    def write_health(self) -> None:
+        backends = {b.arn: b for b in self.plan.backends}
+        for group in records.target_groups(self.store):
+            backend = backends.get(group["TargetGroupArn"])
+            for target in records.targets_of(self.store, group["TargetGroupArn"]):
+                state: str
+                reason: str | None
+                code: str | None
+                if backend is None:
+                    state, reason, code = "unused", "Target.NotInUse", None
+                else:
+                    port = records.traffic_port(group, target)
+                    server = next(
+                        (s for s in backend.servers if s.address == target["id"] and s.port == port), None
+                    )
+                    if server is None:
+                        continue  # registered since the plan was built: the next pass has it
+                    health = self.datapath.health(backend, server)
+                    state, reason, code = health.state, health.reason, health.code
+                wanted = records.health(state, reason, code)
+                if target.get("health") != wanted:
+                    records.set_health(
+                        self.store,
+                        group["TargetGroupArn"],
+                        target["id"],
+                        int(target["port"]),
+                        state,
+                        reason,
+                        code,
+                    )
+
+    def activate(self) -> None:
+        for balancer in records.load_balancers(self.store):
+            if (balancer.get("State") or {}).get("Code") == "provisioning" and records.address_of(balancer):
+                records.set_load_balancer_state(self.store, balancer["LoadBalancerArn"], "active")
+                log.info("load balancer %s is active", balancer["LoadBalancerName"])
+
+    def publish(self) -> None:
+        if self.hosts is None:
+            return
+        names = {
+            str(b["DNSName"]).lower(): records.address_of(b)
+            for b in records.load_balancers(self.store)
+            if b.get("DNSName") and records.address_of(b)
+        }
+        if names != self.published:
+            try:
+                self.hosts.set_section(HOSTS_SECTION, names)
+                self.published = names
+            except (OSError, ValueError) as exc:
+                log.warning("cannot publish load balancer names in %s: %s", self.hosts.path, exc)
+
+    def reset(self) -> None:
+        """Stop HAProxy for good and withdraw the names (the data dir is being wiped, or the state
+        reset); the next balancer starts a new HAProxy."""
+        self.supervisor.stop()
+        if self.hosts is not None:
+            self.hosts.set_section(HOSTS_SECTION, {})
+        self.started = False
+        self.generation = -1
+        self.plan = DataPlane()
+        self.published = None

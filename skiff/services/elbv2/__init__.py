@@ -1,0 +1,1 @@
+"""Elastic Load Balancing v2 (query protocol): balancers, target groups, listeners, rules, targets."""

@@ -1,0 +1,248 @@
+"""Scaling policies and scheduled actions through boto3: target tracking (its two alarms named as
+AWS names them, re-used on update, the Low one gone with DisableScaleIn, both gone with the
+policy), step scaling with its checks, scheduled actions with at/rate/cron and time zones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from tests.api.application_autoscaling.conftest import target_args
+from tests.api.application_autoscaling.test_targets import error_of
+
+CPU = {"PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}}
+
+
+@pytest.fixture
+def target(aas: Any, resource_id: str) -> str:
+    aas.register_scalable_target(**target_args(resource_id), MinCapacity=0, MaxCapacity=5)
+    return resource_id
+
+
+def test_target_tracking_policy_and_its_alarms(aas: Any, target: str) -> None:
+    reply = aas.put_scaling_policy(
+        PolicyName="cpu50",
+        **target_args(target),
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={"TargetValue": 50.0, **CPU, "ScaleInCooldown": 60},
+    )
+    arn = reply["PolicyARN"]
+    assert arn.startswith("arn:aws:autoscaling:eu-north-1:000000000000:scalingPolicy:")
+    assert arn.endswith(f":resource/ecs/{target}:policyName/cpu50")
+    names = sorted(a["AlarmName"] for a in reply["Alarms"])
+    assert len(names) == 2
+    assert names[0].startswith(f"TargetTracking-{target}-AlarmHigh-")
+    assert names[1].startswith(f"TargetTracking-{target}-AlarmLow-")
+    assert all(
+        a["AlarmARN"] == f"arn:aws:cloudwatch:eu-north-1:000000000000:alarm:{a['AlarmName']}"
+        for a in reply["Alarms"]
+    )
+    (policy,) = aas.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=target)["ScalingPolicies"]
+    assert policy["PolicyARN"] == arn and policy["PolicyType"] == "TargetTrackingScaling"
+    assert policy["TargetTrackingScalingPolicyConfiguration"]["ScaleInCooldown"] == 60
+    # an update keeps the ARN and the alarms; DisableScaleIn drops the Low alarm
+    again = aas.put_scaling_policy(
+        PolicyName="cpu50",
+        **target_args(target),
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={"TargetValue": 60.0, **CPU, "DisableScaleIn": True},
+    )
+    assert again["PolicyARN"] == arn
+    assert [a["AlarmName"] for a in again["Alarms"]] == [names[0]]
+    aas.delete_scaling_policy(PolicyName="cpu50", **target_args(target))
+    assert aas.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=target)["ScalingPolicies"] == []
+    code, message = error_of(aas.delete_scaling_policy, PolicyName="cpu50", **target_args(target))
+    assert code == "ObjectNotFoundException" and "cpu50" in message
+
+
+def test_policy_errors(aas: Any, target: str, resource_id: str) -> None:
+    tracking = {"PolicyName": "p", **target_args(target), "PolicyType": "TargetTrackingScaling"}
+    code, message = error_of(
+        aas.put_scaling_policy,
+        PolicyName="p",
+        **target_args("service/none/none"),
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={"TargetValue": 5.0, **CPU},
+    )
+    assert code == "ObjectNotFoundException"
+    assert message.startswith("No scalable target registered for service namespace: ecs, resource ID: ")
+    alb = {"PredefinedMetricSpecification": {"PredefinedMetricType": "ALBRequestCountPerTarget"}}
+    code, message = error_of(
+        aas.put_scaling_policy,
+        **tracking,
+        TargetTrackingScalingPolicyConfiguration={"TargetValue": 5.0, **alb},
+    )
+    assert code == "ValidationException" and "ResourceLabel" in message
+    bad_label = {
+        "PredefinedMetricSpecification": {
+            "PredefinedMetricType": "ALBRequestCountPerTarget",
+            "ResourceLabel": "app/lb",
+        }
+    }
+    code, message = error_of(
+        aas.put_scaling_policy,
+        **tracking,
+        TargetTrackingScalingPolicyConfiguration={"TargetValue": 5.0, **bad_label},
+    )
+    assert code == "ValidationException" and "app/<load-balancer-name>" in message
+    code, _ = error_of(
+        aas.put_scaling_policy, **tracking, TargetTrackingScalingPolicyConfiguration={"TargetValue": 5.0}
+    )
+    assert code == "ValidationException"
+    code, _ = error_of(
+        aas.put_scaling_policy, PolicyName="s", **target_args(target), PolicyType="StepScaling"
+    )
+    assert code == "ValidationException"
+    overlapping = {
+        "AdjustmentType": "ChangeInCapacity",
+        "StepAdjustments": [
+            {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 10, "ScalingAdjustment": 1},
+            {"MetricIntervalLowerBound": 5, "ScalingAdjustment": 2},
+        ],
+    }
+    code, message = error_of(
+        aas.put_scaling_policy,
+        PolicyName="s",
+        **target_args(target),
+        StepScalingPolicyConfiguration=overlapping,
+    )
+    assert (code, message) == ("ValidationException", "Step adjustment intervals must not overlap")
+    gap = {
+        "AdjustmentType": "ChangeInCapacity",
+        "StepAdjustments": [
+            {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 10, "ScalingAdjustment": 1},
+            {"MetricIntervalLowerBound": 20, "ScalingAdjustment": 2},
+        ],
+    }
+    code, message = error_of(
+        aas.put_scaling_policy, PolicyName="s", **target_args(target), StepScalingPolicyConfiguration=gap
+    )
+    assert (code, message) == (
+        "ValidationException",
+        "There must be no gaps between step adjustment intervals",
+    )
+    magnitude = {
+        "AdjustmentType": "ChangeInCapacity",
+        "MinAdjustmentMagnitude": 2,
+        "StepAdjustments": [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}],
+    }
+    code, _ = error_of(
+        aas.put_scaling_policy,
+        PolicyName="s",
+        **target_args(target),
+        StepScalingPolicyConfiguration=magnitude,
+    )
+    assert code == "ValidationException"
+
+
+def test_step_policy_round_trips(aas: Any, target: str) -> None:
+    config = {
+        "AdjustmentType": "PercentChangeInCapacity",
+        "MinAdjustmentMagnitude": 1,
+        "Cooldown": 30,
+        "MetricAggregationType": "Maximum",
+        "StepAdjustments": [
+            {"MetricIntervalLowerBound": 0.0, "MetricIntervalUpperBound": 10.0, "ScalingAdjustment": 50},
+            {"MetricIntervalLowerBound": 10.0, "ScalingAdjustment": 100},
+        ],
+    }
+    reply = aas.put_scaling_policy(
+        PolicyName="steps",
+        **target_args(target),
+        PolicyType="StepScaling",
+        StepScalingPolicyConfiguration=config,
+    )
+    assert reply["Alarms"] == []
+    (policy,) = aas.describe_scaling_policies(
+        ServiceNamespace="ecs", PolicyNames=["steps"], ResourceId=target
+    )["ScalingPolicies"]
+    assert policy["StepScalingPolicyConfiguration"] == config
+
+
+def test_scheduled_actions(aas: Any, target: str) -> None:
+    start = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    aas.put_scheduled_action(
+        ScheduledActionName="nightly",
+        **target_args(target),
+        Schedule="cron(0 2 * * ? *)",
+        Timezone="Europe/Paris",
+        StartTime=start,
+        ScalableTargetAction={"MinCapacity": 0, "MaxCapacity": 1},
+    )
+    aas.put_scheduled_action(
+        ScheduledActionName="once",
+        **target_args(target),
+        Schedule="at(2031-06-01T12:00:00)",
+        ScalableTargetAction={"MinCapacity": 2},
+    )
+    aas.put_scheduled_action(
+        ScheduledActionName="often",
+        **target_args(target),
+        Schedule="rate(5 minutes)",
+        ScalableTargetAction={"MaxCapacity": 3},
+    )
+    actions = aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=target)["ScheduledActions"]
+    by_name = {a["ScheduledActionName"]: a for a in actions}
+    assert sorted(by_name) == ["nightly", "often", "once"]
+    nightly = by_name["nightly"]
+    assert (nightly["Schedule"], nightly["Timezone"]) == ("cron(0 2 * * ? *)", "Europe/Paris")
+    assert nightly["StartTime"] == start and nightly["ScalableTargetAction"] == {
+        "MinCapacity": 0,
+        "MaxCapacity": 1,
+    }
+    assert nightly["ScheduledActionARN"].endswith(f":resource/ecs/{target}:scheduledActionName/nightly")
+    assert by_name["once"]["Timezone"] == "UTC"
+    # an update changes only what it names
+    aas.put_scheduled_action(ScheduledActionName="often", **target_args(target), Schedule="rate(1 hour)")
+    (often,) = aas.describe_scheduled_actions(
+        ServiceNamespace="ecs", ScheduledActionNames=["often"], ResourceId=target
+    )["ScheduledActions"]
+    assert (often["Schedule"], often["ScalableTargetAction"]) == ("rate(1 hour)", {"MaxCapacity": 3})
+    for bad in (
+        "cron(0 2 * * * *)",
+        "rate(0 minutes)",
+        "rate(5 weeks)",
+        "at(2030-13-01T00:00:00)",
+        "whenever",
+    ):
+        code, _ = error_of(
+            aas.put_scheduled_action,
+            ScheduledActionName="bad",
+            **target_args(target),
+            Schedule=bad,
+            ScalableTargetAction={"MinCapacity": 1},
+        )
+        assert code == "ValidationException", bad
+    code, _ = error_of(
+        aas.put_scheduled_action,
+        ScheduledActionName="bad",
+        **target_args(target),
+        Schedule="rate(1 hour)",
+        Timezone="Mars/Olympus",
+        ScalableTargetAction={"MinCapacity": 1},
+    )
+    assert code == "ValidationException"
+    code, message = error_of(
+        aas.put_scheduled_action,
+        ScheduledActionName="bad",
+        **target_args(target),
+        Schedule="rate(1 hour)",
+        ScalableTargetAction={},
+    )
+    assert (code, message) == (
+        "ValidationException",
+        "At least one of minimum capacity and maximum capacity should be provided",
+    )
+    aas.delete_scheduled_action(ScheduledActionName="once", **target_args(target))
+    code, _ = error_of(aas.delete_scheduled_action, ScheduledActionName="once", **target_args(target))
+    assert code == "ObjectNotFoundException"
+    # deregistering the target takes its policies and scheduled actions with it
+    aas.deregister_scalable_target(**target_args(target))
+    assert aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=target)["ScheduledActions"] == []
+
+
+def test_activities_are_empty_without_scaling(aas: Any, target: str) -> None:
+    reply = aas.describe_scaling_activities(ServiceNamespace="ecs", ResourceId=target)
+    assert reply["ScalingActivities"] == []
