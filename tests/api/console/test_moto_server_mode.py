@@ -81,7 +81,6 @@ def run_suite(
 
 
 def test_each_test_of_a_moto_server_mode_suite_starts_fresh(tmp_path: Path, server: SkiffServer) -> None:
-    boto3.client  # noqa: B018  (the suite's clients are moto's patched boto3 in its own process)
     result = run_suite(tmp_path, server)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
@@ -93,6 +92,5 @@ def test_moto_call_reset_api_false_keeps_state(tmp_path: Path, server: SkiffServ
     assert result.returncode == 0, result.stdout + result.stderr
     assert clusters(server) == ["one"]
     result = run_suite(tmp_path, server, "-k", "second", MOTO_CALL_RESET_API="false")
-    assert result.returncode != 0 and "assert ['arn:aws:ecs:us-east-1:123456789012:cluster/one'] == []" in (
-        result.stdout
-    )
+    assert result.returncode != 0 and "1 failed" in result.stdout
+    assert ":cluster/one" in result.stdout  # the first run's cluster was still there
