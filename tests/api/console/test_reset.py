@@ -80,6 +80,15 @@ def make_everything(client: Callable[..., Any]) -> dict[str, Any]:
     client("ecr").create_repository(repositoryName="before-repo")
     client("servicediscovery").create_http_namespace(Name="before-ns")
     vpc = client("ec2").describe_vpcs()["Vpcs"][0]["VpcId"]
+    client("logs").create_log_group(logGroupName="/before/group")
+    cloudwatch = client("cloudwatch")
+    cloudwatch.put_metric_data(Namespace="Before", MetricData=[{"MetricName": "m", "Value": 1.0}])
+    cloudwatch.put_metric_alarm(
+        AlarmName="before-alarm", Namespace="Before", MetricName="m", Statistic="Average",
+        Period=60, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
+    )  # fmt: skip
+    elbv2 = client("elbv2")
+    elbv2.create_target_group(Name="before-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")
     return {"key": key, "vpc": vpc}
 
 
@@ -96,6 +105,10 @@ def assert_all_gone(client: Callable[..., Any], made: dict[str, Any], server: Sk
     assert [r["RoleName"] for r in iam.list_roles()["Roles"]] == []
     assert client("ecr").describe_repositories()["repositories"] == []
     assert client("servicediscovery").list_namespaces()["Namespaces"] == []
+    assert client("logs").describe_log_groups()["logGroups"] == []
+    assert client("cloudwatch").list_metrics()["Metrics"] == []
+    assert client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+    assert client("elbv2").describe_target_groups()["TargetGroups"] == []
     # the user's key died with the user, at once (no cached key speaks for it)
     with pytest.raises(ClientError) as raised:
         client("ecs", made["key"]["AccessKeyId"], made["key"]["SecretAccessKey"]).list_clusters()
