@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from skiff.agent.cgroups import PARENT, TaskCgroups
+from skiff.agent.log_collector import LogCollector
 from skiff.agent.runner import AgentEnv, TaskRunner
 from skiff.agent.task_dns import TaskDns
 from skiff.net.bridges import SubnetBridges
@@ -23,6 +24,7 @@ from skiff.net.linklocal import ADDRESS, API_PORT, LinkLocalRedirects
 from skiff.net.pause import PausePool
 from skiff.runtime.docker import DockerClient, DockerError
 from skiff.runtime.labels import INSTANCE, ROLE, TASK_ARN
+from skiff.state import logs as log_records
 from skiff.state.tasks import INTERNAL, LAUNCHING_STATES, live_tasks, load_task, task_id_of
 from skiff.store.base import Document, Store
 
@@ -75,6 +77,7 @@ class Agent:
             on_stopped=self._stopped,
             instance=instance,
         )
+        self.logs = self.env.logs = LogCollector(self.docker, store)
         self.linklocal = linklocal
         self.dns = dns
         self._cleanup_due: dict[str, float] = {}
@@ -110,7 +113,36 @@ class Agent:
             await self.pause_pool.drain()
         if self.env.dns is not None:
             await self.env.dns.stop()
+        await self.logs.stop()
         await self.docker.close()
+
+    async def reset(self) -> int:
+        """State reset: every task of this server gone at once, with no stop sequence (runners
+        cancelled; containers, volumes, cgroups, address redirects and DNS rules removed).
+        Returns how many containers went. The store is wiped after this by its own hook."""
+        runners = [r.task for r in self.runners.values() if r.task is not None]
+        for task in runners:
+            task.cancel()
+        for task in runners:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.runners.clear()
+        self._cleanup_due.clear()
+        await self.logs.stop()  # the log groups go with the store: no follower writes after
+        with contextlib.suppress(DockerError):
+            await self.pause_pool.drain()
+        containers = await self.docker.list_containers({INSTANCE: self.instance})
+        await asyncio.gather(*(self._remove(c["Id"]) for c in containers))
+        for volume in await self.docker.list_volumes({INSTANCE: self.instance}):
+            with contextlib.suppress(DockerError):
+                await self.docker.remove_volume(volume["Name"])
+        for task_id in self.env.cgroups.task_ids():
+            self.env.cgroups.remove(task_id)
+        if self.env.linklocal is not None:
+            await self.env.linklocal.keep_only(set())
+        if self.env.dns is not None:
+            await self.env.dns.adopt([])
+        return len(containers)
 
     # -- TaskLauncher -----------------------------------------------------------------------------
     def launch(self, task: Document) -> None:
@@ -240,6 +272,7 @@ class Agent:
     async def _remove(self, container_id: str) -> None:
         try:
             await self.docker.remove_container(container_id, force=True)
+            log_records.delete_cursor(self.store, container_id)  # its awslogs cursor, if any
         except DockerError as exc:
             log.warning("could not remove container %s: %s", container_id[:12], exc)
 

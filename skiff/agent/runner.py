@@ -20,6 +20,7 @@ from typing import Any
 from skiff.agent.cgroups import TaskCgroups
 from skiff.agent.hooks import configuration, create, deactivate, health, network, pull, start, stop
 from skiff.agent.hooks.configuration import ConfigSources
+from skiff.agent.log_collector import LogCollector
 from skiff.agent.task_dns import TaskDns
 from skiff.net.linklocal import LinkLocalRedirects
 from skiff.net.pause import PausePool
@@ -51,6 +52,7 @@ class AgentEnv:
     registry_access: pull.RegistryAccess | None = None  # pulls from skiff's ECR registry
     registry_wait: float = 5.0  # how long a pull with no network path waits before it fails
     dns: TaskDns | None = None  # the resolver tasks use (None: Docker's own)
+    logs: LogCollector | None = None  # the awslogs driver's collector
 
 
 @dataclass
@@ -195,6 +197,8 @@ class TaskRunner:
         self.save()
         for entry in self.internal["containers"]:
             state = self.states[str(entry["name"])]
+            if self.env.logs is not None and state.started:
+                self.env.logs.follow(self, str(entry["name"]))  # resumes from the stored cursor
             if entry.get("essential", True) and state.started and state.status == "STOPPED":
                 self._essential_exited(str(entry["name"]))
 
@@ -206,6 +210,8 @@ class TaskRunner:
         if self.doc["lastStatus"] != "STOPPED":
             self.transition("STOPPING")
             await stop.stop_containers(self)
+            if self.env.logs is not None:
+                await self.env.logs.drain(self)  # the containers' last lines are stored
             self.doc["executionStoppedAt"] = self.now()
             self.transition("DEPROVISIONING")
             await network.detach(self)

@@ -8,18 +8,22 @@ and answered with a 500 `ServerException`/`InternalFailure`.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import logging
 import time
 import uuid
+import zlib
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from xml.sax.saxutils import escape
 
 from aiohttp import web
 from botocore.model import OperationModel
 
+from skiff.api import eventstream
 from skiff.api.authorizer import IdentifyOnly, RequestAuthorizer
 from skiff.api.context import RequestContext
 from skiff.api.errors import (
@@ -97,6 +101,8 @@ class Gateway:
                 reply.status,
                 (time.perf_counter() - started) * 1000,
             )
+        if reply.stream is not None:
+            return await _write_stream(request, reply)
         return web.Response(status=reply.status, body=reply.body, headers=reply.headers)
 
     async def dispatch(
@@ -140,6 +146,7 @@ class Gateway:
                 secure=secure,
             )
             self.authorizer.authenticate(request, ctx)
+            request = _decompressed(request, operation)
             params = protocol.parse_request(request, operation)
             code = VALIDATION_CODES.get(spec.name) or (
                 "ValidationError" if protocol.name in ("query", "ec2") else "ValidationException"
@@ -147,6 +154,8 @@ class Gateway:
             validate_input(operation.input_shape, params, code=code)
             self.authorizer.authorize(ctx, params)
             result = await self._call(spec, ctx, params)
+            if operation.has_event_stream_output:
+                return _event_stream_reply(operation, result, request_id)
             return protocol.serialize_result(operation, result, request_id)
         except AwsError as error:
             return self._error(protocol, spec, operation, error, request_id)
@@ -194,6 +203,28 @@ class Gateway:
             return PROTOCOLS["json"].serialize_error(_internal(spec, request_id), spec, None, request_id)
 
 
+def _decompressed(request: HttpRequest, operation: OperationModel) -> HttpRequest:
+    """The body of an operation the model lets clients gzip (botocore's request compression, e.g.
+    CloudWatch PutMetricData), inflated after its signature was checked over the sent bytes."""
+    encodings = [e.strip().lower() for e in request.header("content-encoding").split(",") if e.strip()]
+    if "gzip" not in encodings or not operation.request_compression:
+        return request
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        body = inflater.decompress(request.body, MAX_BODY_BYTES + 1)
+    except zlib.error:
+        raise SerializationError("The request body is not valid gzip.") from None
+    if len(body) > MAX_BODY_BYTES or inflater.unconsumed_tail:
+        raise RequestTooLargeError(f"Request body is larger than {MAX_BODY_BYTES} bytes.")
+    headers = dict(request.headers)
+    rest = [e for e in encodings if e != "gzip"]
+    if rest:
+        headers["content-encoding"] = ", ".join(rest)
+    else:
+        headers.pop("content-encoding", None)
+    return replace(request, headers=headers, body=body)
+
+
 def _internal(spec: ServiceSpec, request_id: str) -> AwsError:
     code = "ServerException" if "ServerException" in spec.errors else "InternalFailure"
     return InternalFailure(f"An internal error occurred (request id {request_id}).", code=code)
@@ -217,3 +248,32 @@ def _generic_error(error: AwsError, request: HttpRequest, request_id: str) -> Ht
     return HttpResponse(
         error.status, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}, xml.encode()
     )
+
+
+def _event_stream_reply(operation: OperationModel, result: dict[str, Any], request_id: str) -> HttpResponse:
+    """An operation whose output is an event stream: the handler's async iterator of
+    (event type, value) under the stream member, framed as AWS event stream messages."""
+    member = str(operation.output_shape.event_stream_name)
+    events = result[member]
+    initial = {k: v for k, v in result.items() if k != member}
+    headers = {"Content-Type": eventstream.CONTENT_TYPE, "x-amzn-RequestId": request_id}
+    return HttpResponse(200, headers, stream=eventstream.json_stream(initial, events))
+
+
+async def _write_stream(request: web.Request, reply: HttpResponse) -> web.StreamResponse:
+    assert reply.stream is not None
+    response = web.StreamResponse(status=reply.status, headers=reply.headers)
+    await response.prepare(request)
+    stream = reply.stream
+    try:
+        async for chunk in stream:
+            await response.write(chunk)
+    except (ConnectionError, RuntimeError):  # the client went away
+        pass
+    finally:
+        closing = getattr(stream, "aclose", None)
+        if closing is not None:
+            await closing()
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await response.write_eof()
+    return response

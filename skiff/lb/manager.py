@@ -157,7 +157,12 @@ class LoadBalancing:
                 log.warning("cannot publish load balancer names in %s: %s", self.hosts.path, exc)
 
     def reset(self) -> None:
-        """Stop HAProxy for good and withdraw the names (the data dir is being wiped)."""
+        """Stop HAProxy for good and withdraw the names (the data dir is being wiped, or the state
+        reset); the next balancer starts a new HAProxy."""
         self.supervisor.stop()
         if self.hosts is not None:
             self.hosts.set_section(HOSTS_SECTION, {})
+        self.started = False
+        self.generation = -1
+        self.plan = DataPlane()
+        self.published = None

@@ -116,6 +116,12 @@ LOAD_BALANCER_ATTRIBUTES = {
         "connection_logs.s3.bucket": "",
         "connection_logs.s3.prefix": "",
         "zonal_shift.config.enabled": "false",
+        "health_check_logs.s3.enabled": "false",
+        "health_check_logs.s3.bucket": "",
+        "health_check_logs.s3.prefix": "",
+        "load_balancing.cross_zone.enabled": "true",
+        "routing.http.x_amzn_tls_kx.enabled": "false",
+        "ipv6.deny_all_igw_traffic": "false",
     },
     "network": {
         "access_logs.s3.enabled": "false",
@@ -125,6 +131,8 @@ LOAD_BALANCER_ATTRIBUTES = {
         "load_balancing.cross_zone.enabled": "false",
         "dns_record.client_routing_policy": "any_availability_zone",
         "zonal_shift.config.enabled": "false",
+        "ipv6.deny_all_igw_traffic": "false",
+        "secondary_ips.auto_assigned.per_subnet": "0",
     },
 }
 

@@ -411,3 +411,26 @@ def delete_cursor(store: Store, key: str) -> None:
 
 def to_datetime(ms: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
+
+
+# -- live tail ------------------------------------------------------------------------------------
+def last_event_id(store: Store) -> int:
+    with _sql(store).connection() as conn:
+        row = conn.execute("SELECT COALESCE(MAX(id), 0) FROM log_events").fetchone()
+    return int(row[0])
+
+
+def read_arrivals(
+    store: Store, gids: Sequence[int], after_id: int, limit: int = 10_000
+) -> list[tuple[int, Event]]:
+    """(gid, event) of the events stored after row `after_id` in these groups, in arrival order."""
+    if not gids:
+        return []
+    marks = ", ".join("?" for _ in gids)
+    with _sql(store).connection() as conn:
+        rows = conn.execute(
+            f"SELECT gid, {_EVENT_COLUMNS} FROM log_events WHERE id > ? AND gid IN ({marks})"
+            " ORDER BY id LIMIT ?",
+            (after_id, *gids, int(limit)),
+        ).fetchall()
+    return [(int(r[0]), Event(*r[1:])) for r in rows]

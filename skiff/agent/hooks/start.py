@@ -79,10 +79,16 @@ async def start_in_order(runner: TaskRunner) -> None:
 
 async def start_one(runner: TaskRunner, name: str) -> None:
     state = runner.states[name]
+    if runner.env.logs is not None:
+        failure = runner.env.logs.prepare(runner, name)  # the awslogs stream (and group)
+        if failure is not None:
+            raise StartError(name, failure)
     try:
         await runner.env.docker.start_container(state.container_id)
     except DockerError as exc:
         raise StartError(name, f"CannotStartContainerError: {exc.message}") from exc
+    if runner.env.logs is not None:
+        runner.env.logs.follow(runner, name)
     state.started = True
     runner.internal.setdefault("container_times", {}).setdefault(name, {})["started"] = runner.now()
     if state.status != "STOPPED":

@@ -10,6 +10,7 @@ from skiff.api.provider import Provider
 from skiff.services.logs.events import EventBackend
 from skiff.services.logs.filtering import FilterBackend
 from skiff.services.logs.groups import GroupBackend, group_name
+from skiff.services.logs.live_tail import LiveTailBackend
 from skiff.services.logs.streams import StreamBackend
 from skiff.state.scope import Scope
 from skiff.store.base import Store
@@ -25,6 +26,7 @@ class LogsProvider(Provider):
         self.streams = StreamBackend(store, self.groups)
         self.events = EventBackend(store, self.groups, self.streams)
         self.filters = FilterBackend(store, self.groups)
+        self.live_tail = LiveTailBackend(store, self.groups)
 
     # -- groups -------------------------------------------------------------------------------
     def create_log_group(self, ctx: RequestContext, params: Params) -> Params:
@@ -67,6 +69,9 @@ class LogsProvider(Provider):
 
     def filter_log_events(self, ctx: RequestContext, params: Params) -> Params:
         return self.filters.filter(Scope.of(ctx), params)
+
+    def start_live_tail(self, ctx: RequestContext, params: Params) -> Params:
+        return {"responseStream": self.live_tail.start(Scope.of(ctx), params, ctx.request_id)}
 
     # -- tags ---------------------------------------------------------------------------------
     def tag_log_group(self, ctx: RequestContext, params: Params) -> Params:

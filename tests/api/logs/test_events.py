@@ -244,3 +244,30 @@ def test_cli_get_and_filter_log_events(logs: Any, aws: Callable[..., Any]) -> No
         "logs", "get-log-events", "--log-group-name", group, "--log-stream-name", "x", *region, check=False
     )
     assert missing.returncode != 0 and "The specified log stream does not exist." in missing.stderr
+
+
+def test_start_live_tail_streams_new_events(logs: Any) -> None:
+    group = group_with(logs, "a", "b")
+    arn = f"arn:aws:logs:{REGION}:000000000000:log-group:{group}"
+    put(logs, group, "a", ["before the session"])
+    reply = logs.start_live_tail(logGroupIdentifiers=[arn], logEventFilterPattern="-skip")
+    stream = reply["responseStream"]
+    events = iter(stream)
+    start = next(events)["sessionStart"]
+    assert start["logGroupIdentifiers"] == [arn] and start["logEventFilterPattern"] == "-skip"
+    put(logs, group, "a", ["first new", "skip me"], start=now())
+    put(logs, group, "b", ["second new"], start=now())
+    seen: list[tuple[str, str]] = []
+    deadline = time.monotonic() + 10
+    for event in events:
+        update = event["sessionUpdate"]
+        assert update["sessionMetadata"] == {"sampled": False}
+        seen += [(r["logStreamName"], r["message"]) for r in update["sessionResults"]]
+        assert all(r["logGroupIdentifier"] == arn for r in update["sessionResults"])
+        if len(seen) >= 2 or time.monotonic() > deadline:
+            break
+    stream.close()
+    assert seen == [("a", "first new"), ("b", "second new")]
+    with pytest.raises(ClientError) as excinfo:
+        logs.start_live_tail(logGroupIdentifiers=[arn + "-missing"])
+    assert code_of(excinfo) == ("ResourceNotFoundException", "The specified log group does not exist.")

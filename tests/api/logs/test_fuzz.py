@@ -100,6 +100,8 @@ def check(client: Any, operation: str, params: Any) -> None:
     finally:
         client.meta.events.unregister("before-send.cloudwatch-logs", mark)
     assert reply["ResponseMetadata"]["HTTPStatusCode"] == 200
+    if "responseStream" in reply:  # a live tail session: end it
+        reply["responseStream"].close()
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)
