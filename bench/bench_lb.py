@@ -19,6 +19,7 @@ Goal: through the balancer ≥ 80% of direct throughput and ≤ 0.5 ms added p50
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
 import shutil
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.servers import REPO_ROOT, free_port, new_session, running_servers
 from skiff.lb.supervisor import Supervisor
+from skiff.lb.task_access import TaskAccess
 from skiff.net.hosts import HostsFile
 
 APP = "mkdir -p /www && echo hello-skiff! > /www/index.html && exec httpd -f -p 8080 -h /www"
@@ -157,6 +159,7 @@ def main() -> None:
             instance = data_dir / "instance-id"
             if instance.exists():
                 HostsFile(instance.read_text().strip()).set_section("elb", {})
+                asyncio.run(TaskAccess(data_dir / "lb", instance.read_text().strip()).remove())
     summary: dict[str, dict[str, float]] = {}
     for case, runs in results.items():
         summary[case] = {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50_ms", "p99_ms")}

@@ -42,6 +42,7 @@ from skiff.controllers.service_scheduler import ServiceScheduler
 from skiff.controllers.target_registration import TargetRegistration
 from skiff.controllers.task_retention import StoppedTaskRetention
 from skiff.dns.cloudmap import CloudMapSource
+from skiff.lb.dns_source import BalancerNames
 from skiff.lb.manager import LoadBalancing
 from skiff.net.hosts import HostsFile
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
@@ -251,7 +252,9 @@ def build(config: Config, store: Store | None = None) -> Server:
     instance = config.instance_id()
     # service discovery: the resolver tasks use answers Cloud Map's zones, forwards the rest
     cloudmap = CloudMapSource(store)
-    dns = TaskDns([cloudmap], instance, port=config.dns_port)
+    # load balancing: balancers' names answer tasks with their task-facing addresses
+    balancer_names = BalancerNames(store)
+    dns = TaskDns([cloudmap, balancer_names], instance, port=config.dns_port)
     agent = Agent(
         store, cleanup_seconds=config.task_cleanup_seconds, linklocal=linklocal, instance=instance, dns=dns
     )
@@ -276,6 +279,7 @@ def build(config: Config, store: Store | None = None) -> Server:
     ).app()
     resets = state_reset_hooks(store, providers, agent, cloudmap)
     resets.add("metadata: task credentials", Phase.CACHES, task_credentials.forget_all)
+    resets.add("dns: load balancer names", Phase.CACHES, balancer_names.forget)
 
     ecs = providers["ecs"]
     assert isinstance(ecs, EcsProvider)
@@ -401,6 +405,7 @@ def connect_load_balancing(
         pem_source=lambda arn: certificate_records.pem_bundle(store, sealer, arn),
         hosts=HostsFile(config.instance_id()),
         serve=config.lb,
+        instance=config.instance_id(),
     )
     targets = TargetRegistration(store, ecs.services, ecs.tasks)
     scheduler.target_health = targets.targets_healthy

@@ -261,6 +261,6 @@ async def scenario(store: SqliteStore, tmp_path: Path) -> None:
         await until(lambda: again.supervisor.recorded_pid() is not None and answer_of(base + "/") == "a:/")
         await again.stop()
     finally:
-        lbs.reset()
+        await lbs.reset()
         for server in (a, b, q):
             server.shutdown()
