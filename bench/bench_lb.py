@@ -98,6 +98,16 @@ def tear_down(endpoint: str) -> None:
     time.sleep(3)  # SKIFF_TASK_CLEANUP_SECONDS=2: its containers go too
 
 
+def remove_containers(instance: str) -> None:
+    """The server's containers (the task may still be stopping, the warm pool's pause containers)."""
+    found = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=skiff.instance={instance}"],
+        capture_output=True, text=True, check=False,
+    ).stdout.split()  # fmt: skip
+    if found:
+        subprocess.run(["docker", "rm", "-f", "-v", *found], capture_output=True, check=False)
+
+
 def millis(text: str) -> float:
     number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()  # type: ignore[union-attr]
     return float(number) * UNITS[unit]
@@ -160,6 +170,7 @@ def main() -> None:
             if instance.exists():
                 HostsFile(instance.read_text().strip()).set_section("elb", {})
                 asyncio.run(TaskAccess(data_dir / "lb", instance.read_text().strip()).remove())
+                remove_containers(instance.read_text().strip())
     summary: dict[str, dict[str, float]] = {}
     for case, runs in results.items():
         summary[case] = {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50_ms", "p99_ms")}
