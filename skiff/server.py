@@ -20,7 +20,7 @@ from skiff.agent.engine import Agent
 from skiff.agent.metadata.agent_state import RunnerMetadataState
 from skiff.agent.metadata.credentials import TaskCredentials
 from skiff.agent.metadata.ratelimit import RateLimiter
-from skiff.agent.metadata.server import CredentialsSource, MetadataEndpoint
+from skiff.agent.metadata.server import MetadataEndpoint
 from skiff.agent.metadata.stats import StatsSampler
 from skiff.agent.task_dns import TaskDns
 from skiff.api.errors import AwsError
@@ -29,14 +29,20 @@ from skiff.api.provider import Provider
 from skiff.auth.authorizer import Authorizer, RootKeys
 from skiff.auth.simulation import Simulator
 from skiff.config import Config
+from skiff.console.access import Gatekeeper
+from skiff.console.internal import InternalEndpoints, StatusBoard
+from skiff.console.reset import Phase, ResetHooks
+from skiff.controllers.alarm_evaluation import AlarmEvaluator
 from skiff.controllers.autoscaling import AutoScalingController
 from skiff.controllers.discovery_registration import DiscoveryRegistration
 from skiff.controllers.ecr_lifecycle import LifecycleController
 from skiff.controllers.logs_retention import LogRetention
+from skiff.controllers.metric_retention import MetricRetention
 from skiff.controllers.service_scheduler import ServiceScheduler
 from skiff.controllers.target_registration import TargetRegistration
 from skiff.controllers.task_retention import StoppedTaskRetention
 from skiff.dns.cloudmap import CloudMapSource
+from skiff.lb.dns_source import BalancerNames
 from skiff.lb.manager import LoadBalancing
 from skiff.net.hosts import HostsFile
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
@@ -49,6 +55,7 @@ from skiff.security.sealing import Sealer
 from skiff.services.acm.provider import AcmProvider
 from skiff.services.application_autoscaling.capacity import EcsCapacity
 from skiff.services.application_autoscaling.provider import ApplicationAutoScalingProvider
+from skiff.services.cloudwatch.provider import CloudWatchProvider
 from skiff.services.ec2.provider import Ec2Provider
 from skiff.services.ec2.reachability import RegistryReachability
 from skiff.services.ecr.logins import TaskRegistryAccess
@@ -56,7 +63,9 @@ from skiff.services.ecr.provider import EcrProvider
 from skiff.services.ecs.config_sources import ServiceConfigSources
 from skiff.services.ecs.enis import NetworkInterfaceRecorder
 from skiff.services.ecs.provider import EcsProvider
+from skiff.services.elbv2.ecs_links import load_balancer_checker
 from skiff.services.elbv2.provider import Elbv2Provider
+from skiff.services.iam.changes import changes_of
 from skiff.services.iam.directory import IamDirectory
 from skiff.services.iam.provider import IamProvider
 from skiff.services.logs.provider import LogsProvider
@@ -67,7 +76,9 @@ from skiff.services.secretsmanager.provider import SecretsManagerProvider
 from skiff.services.servicediscovery.provider import ServiceDiscoveryProvider
 from skiff.services.ssm.provider import SsmProvider
 from skiff.services.sts.provider import StsProvider
+from skiff.state import balancers as balancer_records
 from skiff.state import certificates as certificate_records
+from skiff.state import discovery as discovery_records
 from skiff.state import ecr as ecr_records
 from skiff.state.scope import Scope
 from skiff.store import SqliteStore, Store
@@ -98,6 +109,8 @@ def build_providers(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, P
         LogsProvider(store),
         # auto scaling: ECS services' desired count, changed through UpdateService's path
         ApplicationAutoScalingProvider(store, EcsCapacity(ecs.services)),
+        # metrics and alarms
+        CloudWatchProvider(store),
     ]
     connect_discovery(providers)
     return {p.service: p for p in providers}
@@ -182,7 +195,7 @@ def registry_checker(discovery: ServiceDiscoveryProvider) -> Callable[[Scope, li
     return check
 
 
-def credentials_source(providers: dict[str, Provider]) -> CredentialsSource:
+def credentials_source(providers: dict[str, Provider]) -> TaskCredentials:
     iam = providers["iam"]
     assert isinstance(iam, IamProvider)
     return TaskCredentials(iam.credentials)  # its narrow CredentialIssuer: issue_for_task
@@ -195,6 +208,40 @@ class Server:
     api: web.Application
     metadata: web.Application
     agent: Agent
+    resets: ResetHooks
+
+
+# generation numbers that readers compare with what they cached: they must never repeat
+KEPT_COUNTERS = ("sd-generation", "elb-generation")
+
+
+def state_reset_hooks(
+    store: Store, providers: dict[str, Provider], agent: Agent, cloudmap: CloudMapSource
+) -> ResetHooks:
+    """The state reset (POST /_skiff/reset): what runs goes, then the store, then the caches.
+    A subsystem with state of its own adds its hooks here (or where it is wired)."""
+    hooks = ResetHooks()
+    hooks.add("agent: tasks and their containers", Phase.RUNTIME, agent.reset)
+
+    # Cloud Map's generation keeps counting: readers compare it to what they cached
+    def wipe() -> None:
+        store.wipe(keep_counters=KEPT_COUNTERS)
+
+    def new_generations() -> None:
+        discovery_records.touch(store)
+        balancer_records.touch(store)
+
+    hooks.add("store: every collection", Phase.STATE, wipe)
+    s3 = providers["s3"]
+    assert isinstance(s3, S3Provider)
+    hooks.add("s3: object bodies", Phase.STATE, s3.bodies.remove_all)
+    hooks.add("iam: cached keys and policies", Phase.CACHES, changes_of(store).bump)
+    ec2 = providers["ec2"]
+    assert isinstance(ec2, Ec2Provider)
+    hooks.add("ec2: default networks", Phase.CACHES, ec2.backend.forget_defaults)
+    hooks.add("dns: Cloud Map zones", Phase.CACHES, cloudmap.forget)
+    hooks.add("dns and elb: generations", Phase.CACHES, new_generations)
+    return hooks
 
 
 def build(config: Config, store: Store | None = None) -> Server:
@@ -204,7 +251,10 @@ def build(config: Config, store: Store | None = None) -> Server:
     linklocal = LinkLocalRedirects(config.metadata_port, config.port)
     instance = config.instance_id()
     # service discovery: the resolver tasks use answers Cloud Map's zones, forwards the rest
-    dns = TaskDns([CloudMapSource(store)], instance, port=config.dns_port)
+    cloudmap = CloudMapSource(store)
+    # load balancing: balancers' names answer tasks with their task-facing addresses
+    balancer_names = BalancerNames(store)
+    dns = TaskDns([cloudmap, balancer_names], instance, port=config.dns_port)
     agent = Agent(
         store, cleanup_seconds=config.task_cleanup_seconds, linklocal=linklocal, instance=instance, dns=dns
     )
@@ -217,13 +267,19 @@ def build(config: Config, store: Store | None = None) -> Server:
     agent.env.config_sources.role_allows = authorizer.role_allows
     gateway.task_address = ADDRESS
     api = web.Application(client_max_size=MAX_BODY_BYTES)
-    api.router.add_route("*", "/{tail:.*}", gateway.handle)
+    gate = Gatekeeper(authorizer, config.host, config.default_region)
+    board = StatusBoard({"endpoint": config.endpoint, "data_dir": str(config.data_dir),
+                         "account": config.account_id, "region": config.default_region})  # fmt: skip
+    task_credentials = credentials_source(providers)
     metadata = MetadataEndpoint(
         RunnerMetadataState(agent.runners),
         StatsSampler(agent.docker),
-        credentials_source(providers),
+        task_credentials,
         RateLimiter(rate=config.metadata_rate),
     ).app()
+    resets = state_reset_hooks(store, providers, agent, cloudmap)
+    resets.add("metadata: task credentials", Phase.CACHES, task_credentials.forget_all)
+    resets.add("dns: load balancer names", Phase.CACHES, balancer_names.forget)
 
     ecs = providers["ecs"]
     assert isinstance(ecs, EcsProvider)
@@ -242,32 +298,94 @@ def build(config: Config, store: Store | None = None) -> Server:
     # logs: retention policies applied by a periodic sweep
     log_retention = LogRetention(store, config.logs_retention_seconds)
 
-    async def start_agent(_: web.Application) -> None:
-        await agent.start()
+    def start_controllers() -> None:
         scheduler.start()
         scaler.start()
         registration.start()
         retention.start(interval=min(60.0, max(0.5, config.stopped_task_retention_seconds / 4)))
         log_retention.start()
 
-    async def stop_agent(_: web.Application) -> None:
+    async def stop_controllers() -> None:
         await retention.stop()
         await log_retention.stop()
         await scaler.stop()
         await scheduler.stop()
         await registration.stop()
+
+    async def start_agent(_: web.Application) -> None:
+        await agent.start()
+        start_controllers()
+
+    async def stop_agent(_: web.Application) -> None:
+        await stop_controllers()
         await agent.stop()
         store.close()
 
+    resets.add("controllers: stop", Phase.QUIESCE, stop_controllers)
+    resets.add("controllers: start", Phase.RESUME, start_controllers)
     api.on_startup.append(start_agent)
     api.on_cleanup.append(stop_agent)
-    connect_load_balancing(config, store, scheduler, ecs, agent, api)
+    connect_load_balancing(config, store, scheduler, ecs, agent, api, resets)
     elbv2 = providers["elbv2"]
     assert isinstance(elbv2, Elbv2Provider)
     # the data path marks a new balancer active once HAProxy serves it (at once with SKIFF_LB=off)
     elbv2.load_balancers.activate = lambda _store, _arn: None
-    connect_registry(config, store, providers, agent, api)
-    return Server(api, metadata, agent)
+    ecs.services.check_load_balancers = load_balancer_checker(elbv2.target_groups)
+    connect_registry(config, store, providers, agent, api, resets, board)
+    connect_metrics(config, store, providers, api, resets)
+    connect_status(board, agent, dns)
+    InternalEndpoints(gate, resets, board).add_routes(api)
+    api.router.add_route("*", "/{tail:.*}", gateway.handle)  # last: every other path is an AWS API
+    return Server(api, metadata, agent, resets)
+
+
+def connect_status(board: StatusBoard, agent: Agent, dns: TaskDns) -> None:
+    """`skiff status`: Docker, the tasks' resolver (the registry adds itself in connect_registry)."""
+
+    async def docker() -> dict[str, Any]:
+        up = await agent.docker.ping()
+        version = (await agent.docker.version()).get("Version") if up else None
+        return {"up": up, "version": version, "tasks": len(agent.runners)}
+
+    def resolver() -> dict[str, Any]:
+        port = dns.server.port if agent.env.dns is not None else None
+        return {"up": agent.env.dns is not None, "address": f"{ADDRESS}:{port}" if port else None}
+
+    board.add("docker", docker)
+    board.add("dns", resolver)
+
+
+def connect_metrics(
+    config: Config, store: Store, providers: dict[str, Provider], api: web.Application, resets: ResetHooks
+) -> None:
+    """CloudWatch: alarms evaluated every period, retention and downsampling of datapoints; with a
+    shortened period (SKIFF_METRICS_PERIOD_SECONDS) datapoints are kept per second too."""
+    cloudwatch = providers["cloudwatch"]
+    assert isinstance(cloudwatch, CloudWatchProvider)
+    cloudwatch.data.fine_storage = config.metrics_period_seconds < 60
+    evaluator = AlarmEvaluator(store, metrics_period=config.metrics_period_seconds)
+    retention = MetricRetention(store)
+
+    async def start_metrics(_: web.Application) -> None:
+        evaluator.start()
+        retention.start()
+
+    async def stop_metrics(_: web.Application) -> None:
+        await evaluator.stop()
+        await retention.stop()
+
+    async def stop_loops() -> None:
+        await evaluator.stop()
+        await retention.stop()
+
+    def start_loops() -> None:
+        evaluator.start()
+        retention.start()
+
+    resets.add("cloudwatch: alarm evaluation and retention stop", Phase.QUIESCE, stop_loops)
+    resets.add("cloudwatch: alarm evaluation and retention start", Phase.RESUME, start_loops)
+    api.on_startup.append(start_metrics)
+    api.on_cleanup.insert(0, stop_metrics)
 
 
 def connect_load_balancing(
@@ -277,6 +395,7 @@ def connect_load_balancing(
     ecs: EcsProvider,
     agent: Agent,
     api: web.Application,
+    resets: ResetHooks,
 ) -> None:
     """ELBv2's data path on HAProxy, and ECS services' tasks as targets (out before they stop)."""
     sealer = Sealer.for_data_dir(config.data_dir)
@@ -286,6 +405,7 @@ def connect_load_balancing(
         pem_source=lambda arn: certificate_records.pem_bundle(store, sealer, arn),
         hosts=HostsFile(config.instance_id()),
         serve=config.lb,
+        instance=config.instance_id(),
     )
     targets = TargetRegistration(store, ecs.services, ecs.tasks)
     scheduler.target_health = targets.targets_healthy
@@ -295,16 +415,33 @@ def connect_load_balancing(
         await balancing.start()
         targets.start()
 
-    async def stop(_: web.Application) -> None:
+    async def quiesce() -> None:
         await targets.stop()
         await balancing.stop()  # HAProxy keeps serving; the next start adopts it
 
+    async def stop(_: web.Application) -> None:
+        await quiesce()
+
+    async def resume() -> None:
+        await balancing.start()
+        targets.start()
+
+    # a reset stops HAProxy for good and withdraws the balancers' names; the next balancer starts it
+    resets.add("elb: data path and target registration stop", Phase.QUIESCE, quiesce)
+    resets.add("elb: HAProxy and balancer names", Phase.RUNTIME, balancing.reset)
+    resets.add("elb: data path and target registration start", Phase.RESUME, resume)
     api.on_startup.append(start)
     api.on_cleanup.insert(0, stop)
 
 
 def connect_registry(
-    config: Config, store: Store, providers: dict[str, Provider], agent: Agent, api: web.Application
+    config: Config,
+    store: Store,
+    providers: dict[str, Provider],
+    agent: Agent,
+    api: web.Application,
+    resets: ResetHooks,
+    board: StatusBoard,
 ) -> None:
     """ECR: the registry and its front (unless switched off), task pulls, lifecycle policies."""
     ecr, ec2 = providers["ecr"], providers["ec2"]
@@ -344,6 +481,21 @@ def connect_registry(
         if registry is not None:
             await registry.stop()
 
+    async def reset_registry() -> None:
+        if registry is not None and ecr.repositories.registry is registry:
+            await registry.reset()
+
+    def registry_status() -> dict[str, Any]:
+        if registry is None:
+            return {"up": False, "enabled": False}
+        running = ecr.repositories.registry is registry
+        return {"up": running, "enabled": True, "address": registry.publishing.address() if running else None}
+
+    resets.add("ecr: lifecycle policies stop", Phase.QUIESCE, lifecycle.stop)
+    resets.add("ecr: registry images", Phase.CACHES, reset_registry)
+    resets.add("ecr: lifecycle policies start", Phase.RESUME, lifecycle.start)
+    board.add("registry", registry_status)
+
     api.on_startup.append(start_registry)
     api.on_cleanup.insert(0, stop_registry)
 
@@ -355,7 +507,8 @@ def build_app(config: Config, store: Store | None = None) -> web.Application:
 async def serve(config: Config, on_ready: Callable[[Config], None] | None = None) -> None:
     """Run until SIGINT/SIGTERM."""
     server = build(config)
-    api = web.AppRunner(server.api, access_log=None, handle_signals=False)
+    # bodies as sent: signatures cover the compressed bytes; the gateway inflates what the model allows
+    api = web.AppRunner(server.api, access_log=None, handle_signals=False, auto_decompress=False)
     await api.setup()
     await web.TCPSite(api, config.host, config.port, reuse_address=True).start()
     metadata = web.AppRunner(server.metadata, access_log=None, handle_signals=False)

@@ -116,6 +116,34 @@ class Agent:
         await self.logs.stop()
         await self.docker.close()
 
+    async def reset(self) -> int:
+        """State reset: every task of this server gone at once, with no stop sequence (runners
+        cancelled; containers, volumes, cgroups, address redirects and DNS rules removed).
+        Returns how many containers went. The store is wiped after this by its own hook."""
+        runners = [r.task for r in self.runners.values() if r.task is not None]
+        for task in runners:
+            task.cancel()
+        for task in runners:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.runners.clear()
+        self._cleanup_due.clear()
+        await self.logs.stop()  # the log groups go with the store: no follower writes after
+        with contextlib.suppress(DockerError):
+            await self.pause_pool.drain()
+        containers = await self.docker.list_containers({INSTANCE: self.instance})
+        await asyncio.gather(*(self._remove(c["Id"]) for c in containers))
+        for volume in await self.docker.list_volumes({INSTANCE: self.instance}):
+            with contextlib.suppress(DockerError):
+                await self.docker.remove_volume(volume["Name"])
+        for task_id in self.env.cgroups.task_ids():
+            self.env.cgroups.remove(task_id)
+        if self.env.linklocal is not None:
+            await self.env.linklocal.keep_only(set())
+        if self.env.dns is not None:
+            await self.env.dns.adopt([])
+        return len(containers)
+
     # -- TaskLauncher -----------------------------------------------------------------------------
     def launch(self, task: Document) -> None:
         runner = TaskRunner(task, self.env)

@@ -189,7 +189,7 @@ def _parse_query(request: HttpRequest, query: dict[str, str], *, s3: bool) -> Si
     expires: int | None = None
     if "X-Amz-Expires" in query:
         text = query["X-Amz-Expires"]
-        if not text.isdigit() or len(text) > 9:
+        if not (text.isascii() and text.isdigit()) or len(text) > 9:
             raise MalformedSignature("X-Amz-Expires should be a number")
         expires = int(text)
         if expires > MAX_PRESIGN_SECONDS:

@@ -42,7 +42,7 @@ def parse(request: HttpRequest) -> SignedV2 | None:
         return None
     query = dict(request.query)
     key, signature, expires = query.get("AWSAccessKeyId"), query.get("Signature"), query.get("Expires", "")
-    if not key or not signature or not expires.isdigit() or len(expires) > 12:
+    if not key or not signature or not (expires.isascii() and expires.isdigit()) or len(expires) > 12:
         return None
     return SignedV2(key, signature, int(expires), query.get("x-amz-security-token"))
 

@@ -59,6 +59,12 @@ class CloudMapSource:
         self._private: dict[str, list[ZoneIndex]] = {}
         self._public: list[ZoneIndex] = []
 
+    def forget(self) -> None:
+        """After a state reset: read the zones again at the next query."""
+        self._generation = -1
+        self._checked = 0.0
+        self._private, self._public = {}, []
+
     def version(self) -> object:
         now = time.monotonic()
         if now - self._checked >= self.poll:

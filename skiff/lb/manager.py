@@ -19,6 +19,7 @@ from skiff.lb.dataplane import DataPath
 from skiff.lb.model import DataPlane
 from skiff.lb.plan import CertificateFiles, PemSource, build_plan
 from skiff.lb.supervisor import HaproxyError, Supervisor
+from skiff.lb.task_access import TaskAccess
 from skiff.net.hosts import HostsFile
 from skiff.state import balancers as records
 from skiff.store.base import Store
@@ -38,6 +39,7 @@ class LoadBalancing:
         hosts: HostsFile | None = None,
         interval: float = INTERVAL,
         serve: bool = True,
+        instance: str | None = None,
     ) -> None:
         self.store = store
         self.serve = serve  # False (SKIFF_LB=off): no HAProxy; balancers turn active at once
@@ -45,6 +47,8 @@ class LoadBalancing:
         self.datapath = DataPath(self.supervisor)
         self.certificates = CertificateFiles(self.supervisor.directory / "certs", pem_source)
         self.hosts = hosts
+        # tasks reach balancers at their link-local twins (None: from the host only)
+        self.access = TaskAccess(self.supervisor.directory, instance) if instance else None
         self.interval = interval
         self.plan = DataPlane()
         self.generation = -1
@@ -82,12 +86,18 @@ class LoadBalancing:
             self.activate()
             return
         generation = records.generation(self.store)
+        if self.started and self.supervisor.recorded_pid() is None:
+            log.warning("HAProxy is gone: starting it again")
+            self.started = False
         fresh = not self.started and self.supervisor.recorded_pid() is None
         if fresh and not records.load_balancers(self.store):
             return  # HAProxy starts with the first balancer
         if generation != self.generation or not self.started:
-            self.plan = build_plan(self.store, self.certificates)
+            self.plan = build_plan(self.store, self.certificates, task_facing=self.access is not None)
         try:
+            if self.access is not None:
+                self.supervisor.prepare()
+                await self.access.apply(task_ports(self.plan))
             if not self.started:
                 await self.datapath.start(self.plan)
                 self.started = True
@@ -153,8 +163,24 @@ class LoadBalancing:
             except (OSError, ValueError) as exc:
                 log.warning("cannot publish load balancer names in %s: %s", self.hosts.path, exc)
 
-    def reset(self) -> None:
-        """Stop HAProxy for good and withdraw the names (the data dir is being wiped)."""
+    async def reset(self) -> None:
+        """Stop HAProxy for good and withdraw the names and task addresses (the data dir is being
+        wiped, or the state reset); the next balancer starts a new HAProxy."""
         self.supervisor.stop()
         if self.hosts is not None:
             self.hosts.set_section(HOSTS_SECTION, {})
+        if self.access is not None:
+            await self.access.remove()
+        self.started = False
+        self.generation = -1
+        self.plan = DataPlane()
+        self.published = None
+
+
+def task_ports(plan: DataPlane) -> dict[str, tuple[int, ...]]:
+    """Task-facing address → the listener ports bound on it."""
+    found: dict[str, set[int]] = {}
+    for frontend in plan.frontends:
+        if frontend.task_address:
+            found.setdefault(frontend.task_address, set()).add(frontend.port)
+    return {address: tuple(sorted(ports)) for address, ports in found.items()}

@@ -76,6 +76,7 @@ class Frontend:
     min_tls: str = "TLSv1.2"
     max_tls: str | None = None
     balancer_arn: str = ""
+    task_address: str | None = None  # the balancer's task-facing twin (169.254.A.B), bound as well
 
 
 @dataclass(frozen=True)

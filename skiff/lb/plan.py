@@ -27,6 +27,7 @@ from skiff.lb.model import (
     backend_name,
     server_name,
 )
+from skiff.lb.task_access import task_address
 from skiff.lb.tls import settings_for
 from skiff.state import balancers as records
 from skiff.store.base import Document, Store
@@ -118,7 +119,7 @@ class CertificateFiles:
                     path.unlink()
 
 
-def build_plan(store: Store, certificates: CertificateFiles) -> DataPlane:
+def build_plan(store: Store, certificates: CertificateFiles, task_facing: bool = False) -> DataPlane:
     frontends: list[Frontend] = []
     used: dict[str, Document] = {}
     groups = {g["TargetGroupArn"]: g for g in records.target_groups(store)}
@@ -164,6 +165,7 @@ def build_plan(store: Store, certificates: CertificateFiles) -> DataPlane:
                     min_tls=tls.min_version,
                     max_tls=tls.max_version,
                     balancer_arn=balancer["LoadBalancerArn"],
+                    task_address=task_address(address) if task_facing else None,
                 )
             )
     backends = tuple(backend_for(store, group) for _arn, group in sorted(used.items()))

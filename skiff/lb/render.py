@@ -173,8 +173,8 @@ def action_lines(frontend: Frontend, action: dict[str, Any], acls: str, plane: D
     return lines
 
 
-def render_frontend(frontend: Frontend, plane: DataPlane) -> list[str]:
-    bind = f"bind {frontend.address}:{frontend.port}"
+def bind_line(frontend: Frontend, address: str) -> str:
+    bind = f"bind {address}:{frontend.port}"
     if frontend.protocol in ("HTTPS", "TLS") and frontend.certificate:
         bind += f" ssl crt {quote(frontend.certificate)} ssl-min-ver {frontend.min_tls}"
         if frontend.max_tls:
@@ -185,7 +185,14 @@ def render_frontend(frontend: Frontend, plane: DataPlane) -> list[str]:
             bind += f" ciphersuites {quote(frontend.ciphersuites)}"
         if frontend.protocol == "HTTPS":
             bind += " alpn http/1.1"
-    lines = [f"frontend {frontend.name}", f"  {bind}"]
+    return bind
+
+
+def render_frontend(frontend: Frontend, plane: DataPlane) -> list[str]:
+    lines = [f"frontend {frontend.name}"]
+    for address in (frontend.address, frontend.task_address):
+        if address:
+            lines.append(f"  {bind_line(frontend, address)}")
     if frontend.protocol in ("TCP", "TLS", "UDP", "TCP_UDP"):
         action = terminal_action(frontend.default_actions)
         targets = forward_targets(action) if action else []

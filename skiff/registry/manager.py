@@ -97,6 +97,11 @@ class Registry:
                 with contextlib.suppress(StorageError):
                     await self.storage.delete_manifest(inner, digest)
 
+    async def reset(self) -> None:
+        """After a state reset: images of repositories that are gone are deleted, space freed soon."""
+        await self.reconcile()
+        self.collect_soon()
+
     def _reconcile_repository(self, arn: str, held: StoredRepository | None) -> None:
         digests = held.digests if held is not None else set()
         tags = held.tags if held is not None else {}

@@ -50,6 +50,10 @@ class Store(Protocol):
     def transaction(self) -> AbstractContextManager[None]:
         """All writes inside commit together or not at all."""
 
+    def wipe(self, keep_counters: tuple[str, ...] = ()) -> int:
+        """Every document of every collection gone, counters reset but `keep_counters` (the
+        state reset of test suites); returns how many records went."""
+
     def close(self) -> None: ...
 
 

@@ -195,6 +195,22 @@ class SqliteStore:
             finally:
                 self._in_transaction = 0
 
+    def wipe(self, keep_counters: tuple[str, ...] = ()) -> int:
+        """Delete every row of every table in one transaction (the schema stays); returns how
+        many rows went. Counters named in `keep_counters` keep counting (generation numbers that
+        caches compare must never repeat)."""
+        removed = 0
+        with self._lock, self.transaction():
+            for table in sorted(self._columns):
+                if table == "counters" and keep_counters:
+                    marks = ", ".join("?" for _ in keep_counters)
+                    sql = f"DELETE FROM counters WHERE name NOT IN ({marks})"
+                    cursor = self._conn.execute(sql, keep_counters)
+                else:
+                    cursor = self._conn.execute(f"DELETE FROM {table}")
+                removed += max(cursor.rowcount, 0)
+        return removed
+
     @contextmanager
     def connection(self) -> Iterator[sqlite3.Connection]:
         """The raw connection inside one transaction, for the tables of volume (log events) whose

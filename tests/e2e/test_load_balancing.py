@@ -14,6 +14,7 @@ stopped at the end. Run under the e2e lock.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import re
@@ -28,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from skiff.lb.supervisor import Supervisor
+from skiff.lb.task_access import TaskAccess
 from skiff.net.hosts import HostsFile
 from tests.conftest import SkiffServer, start_server
 from tests.e2e.task_support import (
@@ -42,9 +43,14 @@ from tests.e2e.task_support import (
     TaskLab,
     boto_client,
     close_lab,
+    container_def,
+    containers_labelled,
+    logs,
     make_lab,
+    remove_containers,
     remove_server_leftovers,
     server_subnets,
+    summary,
 )
 
 pytestmark = pytest.mark.e2e
@@ -94,7 +100,11 @@ def server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
         server.stop()
         remove_server_leftovers(subnets)
         Supervisor(data_dir).stop()  # HAProxy outlives skiff by design: the test ends it
-        HostsFile((data_dir / "instance-id").read_text().strip()).set_section("elb", {})
+        instance = (data_dir / "instance-id").read_text().strip()
+        # tasks still stopping when the server stopped (services deleted at the end) keep running
+        remove_containers(containers_labelled(f"skiff.instance={instance}"))
+        HostsFile(instance).set_section("elb", {})
+        asyncio.run(TaskAccess(data_dir / "lb", instance).remove())
     log = server.log()
     assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
 
@@ -336,10 +346,6 @@ def test_https_with_the_imported_certificate_and_http_redirects(
     name, web, lb_arn = walk["lb"]["DNSName"], walk["web"], walk["lb"]["LoadBalancerArn"]
     certificate, key = self_signed(name)
     acm = boto_client(server.endpoint, "acm")
-    try:
-        acm.list_certificates()
-    except ClientError as exc:  # until the ACM API is served (lb-api's part)
-        pytest.skip(f"ACM is not served: {exc.response['Error']['Code']}")
     cert_arn = acm.import_certificate(Certificate=certificate, PrivateKey=key)["CertificateArn"]
     w.elb.create_listener(
         LoadBalancerArn=lb_arn,
@@ -372,6 +378,46 @@ def test_https_with_the_imported_certificate_and_http_redirects(
     headers = curl("-I", f"http://{name}:8080/x?y=1")
     assert headers.startswith("HTTP/1.1 301"), headers
     assert f"location: https://{name}/x?y=1" in headers.lower(), headers
+
+
+def test_an_internal_balancer_answers_tasks_of_its_vpc_by_name(walk: dict[str, Any], lab: TaskLab) -> None:
+    w: Walkthrough = walk["walk"]
+    subnets = [s["SubnetId"] for s in lab.subnets[:2]]
+    internal = w.elb.create_load_balancer(Name="private-lb", Scheme="internal", Subnets=subnets)[
+        "LoadBalancers"
+    ][0]
+    group = w.target_group("private-tg")  # a target group serves one balancer: the web task again
+    w.elb.register_targets(TargetGroupArn=group, Targets=[h["Target"] for h in w.health(walk["web"])])
+    w.elb.create_listener(
+        LoadBalancerArn=internal["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group}],
+    )
+    name = internal["DNSName"]
+    assert name.startswith("internal-")
+    wait_until("the internal balancer on the host", lambda: answer_of(f"http://{name}/"), timeout=20)
+    probe = (
+        f"for i in $(seq 1 40); do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {name} 80 | tail -n 1"
+        " | grep ip- && exit 0; sleep 0.5; done; exit 1"
+    )
+    client = container_def("client", probe, essential=True)
+    task = lab.run_one(lab.register([client]))
+    done = lab.wait_for(
+        task["taskArn"], lambda t: t["lastStatus"] == "STOPPED", "the client's exit", timeout=60
+    )
+    entry = done["containers"][0]
+    assert entry.get("exitCode") == 0, (
+        summary(done),
+        logs(entry.get("runtimeId", "")) if entry.get("runtimeId") else "",
+    )
+
+
+def answer_of(url: str) -> str | None:
+    try:
+        return get(url)
+    except OSError:
+        return None
 
 
 def test_the_data_path_answers_while_skiff_is_killed_and_is_adopted(

@@ -76,3 +76,6 @@ class TaskCredentials:
 
     def forget(self, task_arn: str) -> None:
         self._cache.pop(task_arn, None)
+
+    def forget_all(self) -> None:
+        self._cache.clear()

@@ -48,7 +48,7 @@ def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) 
         step = 1
         if "/" in part:
             part, step_text = part.split("/", 1)
-            if not step_text.isdigit() or int(step_text) < 1:
+            if not (step_text.isascii() and step_text.isdigit()) or int(step_text) < 1:
                 raise BadSchedule("Invalid cron step")
             step = int(step_text)
         if part in ("*", ""):
@@ -68,7 +68,7 @@ def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) 
 def _value(text: str, names: dict[str, int] | None) -> int:
     if names and text.upper() in names:
         return names[text.upper()]
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise BadSchedule(f"Invalid cron value {text}")
     return int(text)
 

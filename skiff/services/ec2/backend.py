@@ -49,6 +49,10 @@ class Ec2Backend:
         self.endpoints = VpcEndpointBackend(store, self.vpcs, self.route_tables, self.interfaces)
         self._ready: set[Scope] = set()
 
+    def forget_defaults(self) -> None:
+        """After a state reset: default networks are made again on first use."""
+        self._ready.clear()
+
     # -- the default network ------------------------------------------------------------------
     def ensure_default_network(self, scope: Scope) -> None:
         """Makes the region's default network unless it was made before (even if since deleted)."""

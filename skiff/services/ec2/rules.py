@@ -30,7 +30,7 @@ def normalize_protocol(value: Any) -> str:
         return PROTOCOL_NAMES[text]
     if text in PORTED or text in TYPED:
         return text
-    if text.isdigit() and 0 <= int(text) <= 255:
+    if (text.isascii() and text.isdigit()) and 0 <= int(text) <= 255:
         return text
     raise invalid_value(f"Invalid value '{value}' for IP protocol. Unknown protocol.")
 

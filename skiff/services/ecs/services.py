@@ -59,6 +59,10 @@ class ServiceBackend:
         self.wake: Callable[[], None] = lambda: None  # the scheduler's nudge
         # service discovery: refuses serviceRegistries naming no Cloud Map service (set by server.py)
         self.check_registries: Callable[[Scope, list[dict[str, Any]]], None] = lambda scope, registries: None
+        # load balancing: refuses loadBalancers naming no usable target group, container or port
+        self.check_load_balancers: Callable[[Scope, Document, list[dict[str, Any]]], None] = (
+            lambda scope, definition, entries: None
+        )
         tags.register_type("service", lambda scope, arn: self.store.get(SERVICES, arn) is not None)
         clusters.counters["services"] = lambda scope, cluster: len(
             self.store.find(SERVICES, {"cluster": cluster, "status": "ACTIVE"})
@@ -91,6 +95,7 @@ class ServiceBackend:
             raise invalid_parameter("A task definition must be specified for the ECS deployment controller.")
         definition = self.tasks.runnable_definition(scope, params["taskDefinition"])
         self.check_registries(scope, params.get("serviceRegistries") or [])
+        self.check_load_balancers(scope, definition, params.get("loadBalancers") or [])
         desired = int(params.get("desiredCount", 0))
         network = self.tasks.network_for(scope, definition, params.get("networkConfiguration"))
         deployment_config = _deployment_config(params.get("deploymentConfiguration"))
@@ -167,6 +172,13 @@ class ServiceBackend:
         )
         if registries_changed:
             self.check_registries(scope, params["serviceRegistries"] or [])
+        balancers_changed = "loadBalancers" in params and params["loadBalancers"] != service.get(
+            "loadBalancers"
+        )
+        if "loadBalancers" in params or new_definition is not None:
+            definition = new_definition or self.tasks.runnable_definition(scope, service["taskDefinition"])
+            entries = params["loadBalancers"] if "loadBalancers" in params else service.get("loadBalancers")
+            self.check_load_balancers(scope, definition, entries or [])
         for key in KEPT:
             if key in params:
                 service[key] = copy.deepcopy(params[key])
@@ -174,6 +186,7 @@ class ServiceBackend:
             params.get("forceNewDeployment")
             or network_changed
             or registries_changed
+            or balancers_changed
             or (
                 new_definition is not None
                 and new_definition["taskDefinitionArn"] != primary["taskDefinition"]

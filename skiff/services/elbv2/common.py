@@ -85,10 +85,9 @@ def check_boolean(key: str, value: str) -> None:
 
 
 def check_int(key: str, value: str, low: int, high: int) -> None:
-    try:
-        number = int(value)
-    except ValueError:
-        raise err.validation(f"'{key}' must be an integer") from None
+    if not re.fullmatch(r"-?[0-9]{1,12}", value):
+        raise err.validation(f"'{key}' must be an integer")
+    number = int(value)
     if not low <= number <= high:
         raise err.validation(f"'{key}' must be between {low} and {high} inclusive")
 

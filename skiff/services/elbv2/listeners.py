@@ -7,6 +7,7 @@ an SslPolicy (ELBSecurityPolicy-2016-08 unless given).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from skiff.services.elbv2 import exceptions as err
@@ -32,8 +33,27 @@ SECURE = ("HTTPS", "TLS")
 MAX_LISTENERS = 50
 MAX_CERTIFICATES = 25
 ALPN = ("HTTP1Only", "HTTP2Only", "HTTP2Optional", "HTTP2Preferred", "None")
+_REQUEST_HEADERS = {
+    "x_amzn_mtls_clientcert": "X-Amzn-Mtls-Clientcert",
+    "x_amzn_mtls_clientcert_issuer": "X-Amzn-Mtls-Clientcert-Issuer",
+    "x_amzn_mtls_clientcert_leaf": "X-Amzn-Mtls-Clientcert-Leaf",
+    "x_amzn_mtls_clientcert_serial_number": "X-Amzn-Mtls-Clientcert-Serial-Number",
+    "x_amzn_mtls_clientcert_subject": "X-Amzn-Mtls-Clientcert-Subject",
+    "x_amzn_mtls_clientcert_validity": "X-Amzn-Mtls-Clientcert-Validity",
+    "x_amzn_tls_cipher_suite": "X-Amzn-Tls-Cipher-Suite",
+    "x_amzn_tls_version": "X-Amzn-Tls-Version",
+}
+_RESPONSE_HEADERS = (
+    "access_control_allow_credentials", "access_control_allow_headers", "access_control_allow_methods",
+    "access_control_allow_origin", "access_control_expose_headers", "access_control_max_age",
+    "content_security_policy", "strict_transport_security", "x_content_type_options", "x_frame_options",
+)  # fmt: skip
 LISTENER_ATTRIBUTES = {
-    "application": {"routing.http.response.server.enabled": "true"},
+    "application": {
+        "routing.http.response.server.enabled": "true",
+        **{f"routing.http.response.{name}.header_value": "" for name in _RESPONSE_HEADERS},
+        **{f"routing.http.request.{name}.header_name": value for name, value in _REQUEST_HEADERS.items()},
+    },
     "network": {"tcp.idle_timeout.seconds": "350"},
 }
 
@@ -288,8 +308,12 @@ class ListenerBackend:
             for key, value in changes.items():
                 if key == "tcp.idle_timeout.seconds":
                     check_int(key, value, 60, 6000)
-                elif value not in ("true", "false"):
+                elif key.endswith(".enabled") and value not in ("true", "false"):
                     raise err.validation(f"'{key}' must be one of [true, false]")
+                elif key.endswith(".header_name") and not re.match(r"^[A-Za-z0-9-]{1,40}$", value):
+                    raise err.validation(
+                        f"'{key}' must be a header name of 1 to 40 letters, digits or hyphens"
+                    )
             doc[records.INTERNAL].setdefault("attributes", {}).update(changes)
             records.save_listener(self.store, doc)
         return attribute_list({**known, **doc[records.INTERNAL]["attributes"]})

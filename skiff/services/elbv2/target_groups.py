@@ -40,7 +40,7 @@ HEALTH_MEMBERS = (
     "HealthCheckPath",
     "Matcher",
 )
-_CODES = re.compile(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")
+_CODES = re.compile(r"^[0-9]{3}(-[0-9]{3})?(,[0-9]{3}(-[0-9]{3})?)*$")
 MAX_TARGET_GROUPS = 3000
 
 
@@ -72,7 +72,7 @@ def _check_health(doc: Document) -> None:
     if check not in (*records.APPLICATION_PROTOCOLS, "TCP"):
         raise err.validation(f"Health check protocol '{check}' is not supported")
     port = str(doc.get("HealthCheckPort") or "traffic-port")
-    if port != "traffic-port" and not (port.isdigit() and 1 <= int(port) <= 65535):
+    if port != "traffic-port" and not (re.fullmatch(r"[0-9]{1,5}", port) and 1 <= int(port) <= 65535):
         raise err.validation("Health check port must be 'traffic-port' or a number between 1 and 65535")
     if int(doc["HealthCheckTimeoutSeconds"]) >= int(doc["HealthCheckIntervalSeconds"]):
         raise err.validation("Health check interval must be greater than the timeout.")

@@ -86,6 +86,11 @@ class ChangeCountingStore:
     def transaction(self) -> AbstractContextManager[None]:
         return self.inner.transaction()
 
+    def wipe(self, keep_counters: tuple[str, ...] = ()) -> int:
+        removed = self.inner.wipe(keep_counters)
+        self.changes.bump()
+        return removed
+
     def close(self) -> None:
         self.inner.close()
 

@@ -36,7 +36,7 @@ def max_items(params: Params) -> int:
     text = params.get("MaxItems")
     if text is None:
         return DEFAULT_MAX_ITEMS
-    if not str(text).isdigit() or not 0 < int(text) <= 1000:
+    if not (str(text).isascii() and str(text).isdigit()) or not 0 < int(text) <= 1000:
         raise invalid_input("MaxItems must be a number from 1 to 1000.")
     return int(text)
 

@@ -58,6 +58,15 @@ class BodyStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def remove_all(self) -> None:
+        """Every body gone (the state reset; the records went with the store)."""
+        if self.root.exists():
+            for child in self.root.iterdir():
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+
     # -- paths --------------------------------------------------------------------------------
     def bucket_dir(self, account: str, bucket: str) -> Path:
         return self.root / account / bucket

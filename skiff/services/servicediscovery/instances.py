@@ -67,7 +67,7 @@ def check_attributes(service: Document, attributes: dict[str, str]) -> None:
                 raise invalid_input(f"{key} is not a valid IPv{family} address.")
     if "AWS_INSTANCE_PORT" in attributes:
         port = attributes["AWS_INSTANCE_PORT"]
-        if not port.isdigit() or not 0 < int(port) < 65536:
+        if not (port.isascii() and port.isdigit()) or not 0 < int(port) < 65536:
             raise invalid_input("AWS_INSTANCE_PORT must be a port number from 1 to 65535.")
     init = attributes.get("AWS_INIT_HEALTH_STATUS")
     if init is not None:

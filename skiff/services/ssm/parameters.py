@@ -181,7 +181,11 @@ class ParameterBackend:
         return self.records.view(scope, doc, version, decrypt, ref.selector)
 
     def _selected(self, scope: Scope, doc: Document, name: str, selector: str) -> Document:
-        number = int(selector) if selector.isdigit() else (doc.get("Labels") or {}).get(selector)
+        number = (
+            int(selector)
+            if (selector.isascii() and selector.isdigit())
+            else (doc.get("Labels") or {}).get(selector)
+        )
         found = self.records.version(scope, doc, int(number)) if number is not None else None
         if found is None:
             raise version_not_found(selector, name)

@@ -1,7 +1,9 @@
 """Versioned schema migrations. Version N is `MIGRATIONS[N - 1]`; never edit a shipped one.
 
 `PRAGMA user_version` holds the applied version. A new schema change is a new entry at the end,
-with a fixture test in tests/unit/store that opens a database of every older version.
+numbered above every entry before it (a database at version N applies only versions above N, so a
+lower number landing after a higher one would never reach existing databases; a unit test keeps the
+order), with a fixture test in tests/unit/store that opens a database of every older version.
 """
 
 from __future__ import annotations

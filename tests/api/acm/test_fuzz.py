@@ -11,20 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import botocore.session
 import pytest
-from botocore import xform_name
-from botocore.exceptions import ClientError
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api.test_fuzz_ecs import check_raw, corrupted_params, post_raw, raw_bodies
-from tests.shape_strategies import values_for
+from tests.api.fuzz_suite import JsonFuzzSuite, operations_of, substitute
 
 REGION = "eu-west-2"
-FAULT_CODES = frozenset({"ServerException", "InternalFailure", "InternalError", "InternalServerError"})
-FUZZ = settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
-OPERATIONS = sorted(botocore.session.get_session().get_service_model("acm").operation_names)
+TARGET_PREFIX = "CertificateManager"
+OPERATIONS = operations_of("acm")
 
 
 @pytest.fixture(scope="module")
@@ -52,63 +46,14 @@ def choose(
         "PrivateKey": [b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"],
         "DomainName": ["a.example.test", "*.example.test"],
     }
-    for member, choices in values.items():
-        if shape is not None and member in shape.members and draw(st.booleans()):
-            params[member] = draw(st.sampled_from(choices))
+    return substitute(draw, shape, params, values)
+
+
+def pin(world: dict[str, Any], operation: str, params: dict[str, Any]) -> dict[str, Any]:
     if operation == "DeleteCertificate":
         params["CertificateArn"] = world["arn"][:-3] + "abc"  # keep the one the others need
     return params
 
 
-def check(client: Any, operation: str, params: Any) -> None:
-    sent: list[bool] = []
-
-    def mark(**_: Any) -> None:
-        sent.append(True)
-
-    client.meta.events.register("before-send.acm", mark)
-    try:
-        reply = getattr(client, xform_name(operation))(**params)
-    except ClientError as error:
-        status = error.response["ResponseMetadata"]["HTTPStatusCode"]
-        code = error.response["Error"]["Code"]
-        assert 400 <= status < 500 and code and code not in FAULT_CODES, (operation, params, error.response)
-        return
-    except Exception:
-        if not sent:
-            return  # botocore could not serialize it: nothing was sent
-        raise
-    finally:
-        client.meta.events.unregister("before-send.acm", mark)
-    assert reply["ResponseMetadata"]["HTTPStatusCode"] == 200
-
-
-@pytest.mark.parametrize("operation", OPERATIONS)
-@FUZZ
-@given(data=st.data())
-def test_generated_input(world: dict[str, Any], operation: str, data: st.DataObject) -> None:
-    client = world["client"]
-    shape = client.meta.service_model.operation_model(operation).input_shape
-    params = data.draw(values_for(shape)) if shape is not None else {}
-    check(client, operation, choose(data.draw, shape, params, world, operation))
-
-
-@pytest.mark.parametrize("operation", OPERATIONS)
-@FUZZ
-@given(data=st.data())
-def test_corrupted_input(world: dict[str, Any], operation: str, data: st.DataObject) -> None:
-    client = world["client"]
-    shape = client.meta.service_model.operation_model(operation).input_shape
-    params = data.draw(corrupted_params(shape))
-    if operation == "DeleteCertificate":
-        params["CertificateArn"] = world["arn"][:-3] + "abc"
-    check(client, operation, params)
-
-
-@pytest.mark.parametrize("operation", OPERATIONS)
-@FUZZ
-@given(data=st.data())
-def test_raw_bodies(endpoint: str, world: dict[str, Any], operation: str, data: st.DataObject) -> None:
-    shape = world["client"].meta.service_model.operation_model(operation).input_shape
-    body = data.draw(raw_bodies(shape))
-    check_raw(post_raw(endpoint, f"CertificateManager.{operation}", body), f"{operation} with {body[:200]!r}")
+SUITE = JsonFuzzSuite(TARGET_PREFIX, choose=choose, pin=pin, examples=8)
+test_generated_input, test_corrupted_input, test_raw_bodies, test_special_bodies = SUITE.tests(OPERATIONS)

@@ -13,34 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import botocore.session
 import pytest
-from botocore import xform_name
-from botocore.exceptions import ClientError
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.api.application_autoscaling.conftest import DIMENSION, make_service
-from tests.api.test_fuzz_ecs import (
-    MEMBER_SPECIALS,
-    SPECIAL_BODIES,
-    SPECIAL_VALUES,
-    check_raw,
-    corrupted_params,
-    post_raw,
-    raw_bodies,
-    raw_problem,
-)
-from tests.shape_strategies import values_for
+from tests.api.fuzz_suite import JsonFuzzSuite, operations_of, substitute
 
 REGION = "ap-northeast-3"
 TARGET_PREFIX = "AnyScaleFrontendService"
-FAULT_CODES = frozenset({"ServerException", "InternalFailure", "InternalError", "InternalServerError",
-                         "InternalServiceException"})  # fmt: skip
-FUZZ = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
-OPERATIONS = sorted(
-    botocore.session.get_session().get_service_model("application-autoscaling").operation_names
-)
+OPERATIONS = operations_of("application-autoscaling")
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +42,9 @@ def world(client_factory: Callable[..., Any]) -> dict[str, Any]:
     return {"client": client, "resource": resource, "arn": arn}
 
 
-def choose(draw: st.DrawFn, world: dict[str, Any], shape: Any, params: dict[str, Any]) -> dict[str, Any]:
+def choose(
+    draw: st.DrawFn, shape: Any, params: dict[str, Any], world: dict[str, Any], op: str
+) -> dict[str, Any]:
     members: dict[str, list[Any]] = {
         "ServiceNamespace": ["ecs"],
         "ResourceId": [world["resource"], "service/none/none"],
@@ -70,72 +53,8 @@ def choose(draw: st.DrawFn, world: dict[str, Any], shape: Any, params: dict[str,
         "PolicyName": ["fuzz-step", "fuzz-other"],
         "ResourceIds": [[world["resource"]]],
     }
-    for member, values in members.items():
-        if shape is not None and member in shape.members and draw(st.booleans()):
-            params[member] = draw(st.sampled_from(values))
-    return params
+    return substitute(draw, shape, params, members)
 
 
-def check(client: Any, operation: str, params: Any) -> None:
-    sent: list[bool] = []
-
-    def mark(**_: Any) -> None:
-        sent.append(True)
-
-    client.meta.events.register("before-send.application-autoscaling", mark)
-    try:
-        reply = getattr(client, xform_name(operation))(**params)
-    except ClientError as error:
-        status = error.response["ResponseMetadata"]["HTTPStatusCode"]
-        code = error.response["Error"]["Code"]
-        assert 400 <= status < 500 and code and code not in FAULT_CODES, (operation, params, error.response)
-        return
-    except Exception:
-        if not sent:
-            return  # botocore could not serialize it: nothing reached skiff
-        raise
-    finally:
-        client.meta.events.unregister("before-send.application-autoscaling", mark)
-    assert reply["ResponseMetadata"]["HTTPStatusCode"] == 200
-
-
-@pytest.mark.parametrize("operation", OPERATIONS)
-@FUZZ
-@given(data=st.data())
-def test_generated_input(world: dict[str, Any], operation: str, data: st.DataObject) -> None:
-    client = world["client"]
-    shape = client.meta.service_model.operation_model(operation).input_shape
-    params = data.draw(values_for(shape)) if shape is not None else {}
-    check(client, operation, choose(data.draw, world, shape, params))
-
-
-@pytest.mark.parametrize("operation", OPERATIONS)
-@FUZZ
-@given(data=st.data())
-def test_corrupted_input(world: dict[str, Any], operation: str, data: st.DataObject) -> None:
-    client = world["client"]
-    shape = client.meta.service_model.operation_model(operation).input_shape
-    check(client, operation, data.draw(corrupted_params(shape)))
-
-
-@pytest.mark.parametrize("operation", OPERATIONS)
-@FUZZ
-@given(data=st.data())
-def test_raw_bodies(endpoint: str, world: dict[str, Any], operation: str, data: st.DataObject) -> None:
-    shape = world["client"].meta.service_model.operation_model(operation).input_shape
-    body = data.draw(raw_bodies(shape))
-    check_raw(post_raw(endpoint, f"{TARGET_PREFIX}.{operation}", body), f"{operation} with {body[:200]!r}")
-
-
-@pytest.mark.parametrize("operation", OPERATIONS)
-def test_special_bodies(endpoint: str, world: dict[str, Any], operation: str) -> None:
-    shape = world["client"].meta.service_model.operation_model(operation).input_shape
-    bodies = list(SPECIAL_VALUES + SPECIAL_BODIES)
-    for member in shape.members if shape is not None else []:
-        bodies += [b'{"' + member.encode() + b'": ' + value + b"}" for value in MEMBER_SPECIALS]
-    failures = [
-        f"{body[:80]!r}: {problem}"
-        for body in bodies
-        if (problem := raw_problem(post_raw(endpoint, f"{TARGET_PREFIX}.{operation}", body))) is not None
-    ]
-    assert not failures, "\n".join(failures)
+SUITE = JsonFuzzSuite(TARGET_PREFIX, choose=choose)
+test_generated_input, test_corrupted_input, test_raw_bodies, test_special_bodies = SUITE.tests(OPERATIONS)

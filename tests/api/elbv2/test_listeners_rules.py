@@ -159,8 +159,21 @@ def test_listener_attributes_and_tags(elb: Any, setup: dict[str, str]) -> None:
         DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}],
         Tags=[{"Key": "team", "Value": "web"}],
     )["Listeners"][0]["ListenerArn"]  # fmt: skip
-    attributes = elb.describe_listener_attributes(ListenerArn=listener)["Attributes"]
-    assert attributes == [{"Key": "routing.http.response.server.enabled", "Value": "true"}]
+    attributes = {
+        a["Key"]: a["Value"] for a in elb.describe_listener_attributes(ListenerArn=listener)["Attributes"]
+    }
+    assert attributes["routing.http.response.server.enabled"] == "true"
+    assert attributes["routing.http.request.x_amzn_tls_version.header_name"] == "X-Amzn-Tls-Version"
+    changed = elb.modify_listener_attributes(
+        ListenerArn=listener,
+        Attributes=[
+            {"Key": "routing.http.response.strict_transport_security.header_value", "Value": "max-age=60"}
+        ],
+    )["Attributes"]
+    assert {
+        "Key": "routing.http.response.strict_transport_security.header_value",
+        "Value": "max-age=60",
+    } in changed
     elb.add_tags(ResourceArns=[listener, setup["lb"]], Tags=[{"Key": "env", "Value": "demo"}])
     elb.remove_tags(ResourceArns=[listener], TagKeys=["team"])
     described = {

@@ -13,29 +13,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from unittest import mock
 
-import botocore.session
 import pytest
-from botocore import xform_name
-from botocore.exceptions import ClientError
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api.test_fuzz_ecs import (
-    MEMBER_SPECIALS,
-    SPECIAL_BODIES,
-    SPECIAL_VALUES,
-    check_raw,
-    corrupted_params,
-    post_raw,
-    raw_bodies,
-    raw_problem,
-)
-from tests.shape_strategies import values_for
+from tests.api.fuzz_suite import JsonFuzzSuite, operations_of, substitute
 
 REGION = "ap-south-2"
 TARGET_PREFIX = "Route53AutoNaming_v20170314"
-FAULT_CODES = frozenset({"ServerException", "InternalFailure", "InternalError", "InternalServerError"})
-FUZZ = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +60,13 @@ def world(client_factory: Callable[..., Any]) -> Iterator[dict[str, Any]]:
         }
 
 
-OPERATIONS = sorted(botocore.session.get_session().get_service_model("servicediscovery").operation_names)
+OPERATIONS = operations_of("servicediscovery")
 
 
-def choose(draw: st.DrawFn, ids: dict[str, list[str]], shape: Any, params: dict[str, Any]) -> dict[str, Any]:
+def choose(
+    draw: st.DrawFn, shape: Any, params: dict[str, Any], world: dict[str, Any], op: str
+) -> dict[str, Any]:
+    ids = world["ids"]
     members = {
         "Id": ids["namespace"] + ids["service"],
         "NamespaceId": ids["namespace"],
@@ -90,76 +77,8 @@ def choose(draw: st.DrawFn, ids: dict[str, list[str]], shape: Any, params: dict[
         "NamespaceName": ["fuzz.local", "fuzz-http"],
         "ServiceName": ["fuzz-svc"],
     }
-    for member, values in members.items():
-        if shape is not None and member in shape.members and draw(st.booleans()):
-            params[member] = draw(st.sampled_from(values))
-    return params
+    return substitute(draw, shape, params, members)
 
 
-def check(client: Any, operation: str, params: Any) -> None:
-    sent: list[bool] = []
-
-    def mark(**_: Any) -> None:
-        sent.append(True)
-
-    client.meta.events.register("before-send.servicediscovery", mark)
-    try:
-        reply = getattr(client, xform_name(operation))(**params)
-    except ClientError as error:
-        status = error.response["ResponseMetadata"]["HTTPStatusCode"]
-        code = error.response["Error"]["Code"]
-        assert 400 <= status < 500 and code and code not in FAULT_CODES, (operation, params, error.response)
-        return
-    except Exception:
-        if not sent:
-            return  # botocore could not serialize it: nothing reached skiff
-        raise
-    finally:
-        client.meta.events.unregister("before-send.servicediscovery", mark)
-    assert reply["ResponseMetadata"]["HTTPStatusCode"] == 200
-
-
-@pytest.mark.parametrize("operation", OPERATIONS)
-@FUZZ
-@given(data=st.data())
-def test_generated_input(world: dict[str, Any], operation: str, data: st.DataObject) -> None:
-    client = world["client"]
-    shape = client.meta.service_model.operation_model(operation).input_shape
-    params = data.draw(values_for(shape)) if shape is not None else {}
-    params = choose(data.draw, world["ids"], shape, params)
-    with mock.patch.dict(os.environ, {"AWS_DISABLE_HOST_PREFIX_INJECTION": "true"}):
-        check(client, operation, params)
-
-
-@pytest.mark.parametrize("operation", OPERATIONS)
-@FUZZ
-@given(data=st.data())
-def test_corrupted_input(world: dict[str, Any], operation: str, data: st.DataObject) -> None:
-    client = world["client"]
-    shape = client.meta.service_model.operation_model(operation).input_shape
-    params = data.draw(corrupted_params(shape))
-    with mock.patch.dict(os.environ, {"AWS_DISABLE_HOST_PREFIX_INJECTION": "true"}):
-        check(client, operation, params)
-
-
-@pytest.mark.parametrize("operation", OPERATIONS)
-@FUZZ
-@given(data=st.data())
-def test_raw_bodies(endpoint: str, world: dict[str, Any], operation: str, data: st.DataObject) -> None:
-    shape = world["client"].meta.service_model.operation_model(operation).input_shape
-    body = data.draw(raw_bodies(shape))
-    check_raw(post_raw(endpoint, f"{TARGET_PREFIX}.{operation}", body), f"{operation} with {body[:200]!r}")
-
-
-@pytest.mark.parametrize("operation", OPERATIONS)
-def test_special_bodies(endpoint: str, world: dict[str, Any], operation: str) -> None:
-    shape = world["client"].meta.service_model.operation_model(operation).input_shape
-    bodies = list(SPECIAL_VALUES + SPECIAL_BODIES)
-    for member in shape.members if shape is not None else []:
-        bodies += [b'{"' + member.encode() + b'": ' + value + b"}" for value in MEMBER_SPECIALS]
-    failures = [
-        f"{body[:80]!r}: {problem}"
-        for body in bodies
-        if (problem := raw_problem(post_raw(endpoint, f"{TARGET_PREFIX}.{operation}", body))) is not None
-    ]
-    assert not failures, "\n".join(failures)
+SUITE = JsonFuzzSuite(TARGET_PREFIX, choose=choose, environment={"AWS_DISABLE_HOST_PREFIX_INJECTION": "true"})
+test_generated_input, test_corrupted_input, test_raw_bodies, test_special_bodies = SUITE.tests(OPERATIONS)

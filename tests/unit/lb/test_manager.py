@@ -158,6 +158,13 @@ def get(url: str) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
+def answer_of(url: str) -> str | None:
+    try:
+        return get(url)[1]
+    except OSError:
+        return None
+
+
 async def until(condition: Any, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -249,8 +256,11 @@ async def scenario(store: SqliteStore, tmp_path: Path) -> None:
         assert again.supervisor.pid == lbs.supervisor.pid
         assert again.datapath.reloads == 0
         assert get(base + "/")[1] == "a:/"
+        # HAProxy killed under skiff: the next pass starts it again on the same configuration
+        again.supervisor.stop()
+        await until(lambda: again.supervisor.recorded_pid() is not None and answer_of(base + "/") == "a:/")
         await again.stop()
     finally:
-        lbs.reset()
+        await lbs.reset()
         for server in (a, b, q):
             server.shutdown()

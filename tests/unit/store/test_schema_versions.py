@@ -126,3 +126,10 @@ def test_version_9_records_when_earlier_stopped_tasks_stopped(tmp_path: Path) ->
     # the v2 fixture's task never recorded a stop time: it sorts first, so it ages out first
     first = store.find("tasks", {"last_status": "STOPPED"}, order_by=("stopped_at",), limit=1)
     assert first[0]["taskArn"].endswith("0123456789abcdef0123456789abcdef")
+
+
+def test_migrations_are_numbered_in_the_order_they_were_added() -> None:
+    """A database at version N applies only versions above N: an entry numbered below one before
+    it would be skipped on every existing database, so numbers only grow along the tuple."""
+    versions = [m.version for m in MIGRATIONS]
+    assert versions == sorted(set(versions)), versions

@@ -147,3 +147,19 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     store = SqliteStore(db)
     for i in range(1, acknowledged + 1):
         assert store.get("tags", f"arn:{i}") is not None, f"acknowledged write {i} lost"
+
+
+def test_wipe_empties_every_collection_and_counter_but_the_kept_ones(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.db")
+    store.put("clusters", "arn:1", {"n": 1}, account="1", region="r", name="a", status="ACTIVE")
+    store.put("tags", "arn:1", {"t": []})
+    assert store.next_number("family") == 1
+    assert store.next_number("generation") == 1
+    removed = store.wipe(keep_counters=("generation",))
+    assert removed >= 3
+    assert store.get("clusters", "arn:1") is None and store.find("tags") == []
+    assert store.next_number("family") == 1  # counting starts again
+    assert store.next_number("generation") == 2  # kept: never repeats
+    store.put("clusters", "arn:2", {"n": 2}, account="1", region="r", name="b", status="ACTIVE")
+    reopened = SqliteStore(tmp_path / "s.db")
+    assert [d["n"] for d in reopened.find("clusters")] == [2]

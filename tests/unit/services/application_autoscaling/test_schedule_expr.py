@@ -62,6 +62,8 @@ def test_cron_next_firing(
         ("at(2026-02-01 00:00:00)", None),
         ("every day", None),
         ("rate(5 minutes)", "Nowhere/Special"),
+        ("cron(² 2 * * ? *)", None),
+        ("cron(0/² 2 * * ? *)", None),
     ],
 )
 def test_bad_expressions(expression: str, timezone: str | None) -> None:

@@ -33,9 +33,11 @@ def test_protocols(given: str, stored: str) -> None:
     assert normalize_protocol(given) == stored
 
 
-def test_unknown_protocol() -> None:
+@pytest.mark.parametrize("given", ["bogus", "\u00b2", "\u0663", "256"])
+def test_unknown_protocol(given: str) -> None:
+    """Words, non-ASCII digits (str.isdigit() accepts them, int() may not) and numbers past 255."""
     with pytest.raises(AwsError) as info:
-        normalize_protocol("bogus")
+        normalize_protocol(given)
     assert info.value.code == "InvalidParameterValue"
 
 

@@ -1,0 +1,1 @@
+"""The web console under /console, skiff's own endpoints (state reset, status) and who may use them."""

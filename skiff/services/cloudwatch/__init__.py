@@ -1,0 +1,1 @@
+"""CloudWatch (`monitoring`): metric data, statistics, metric math, alarms, tags."""
