@@ -218,10 +218,14 @@ def main() -> None:
     rate = t["skiff_lines_per_second"]
     print(f"skiff awslogs: {t['lines']} lines in {t['skiff_seconds']:.2f} s = {rate:,.0f} lines/s")
     print(f"docker logs:   {t['docker_logs_lines_per_second']:,.0f} lines/s (median of 3)")
-    print(f"ratio skiff / docker logs: {t['ratio']:.0%} (goal >= 50%); stored bytes {t['stored_bytes']} "
-          f"of {t['expected_bytes']} printed")  # fmt: skip
-    print(f"lag write -> GetLogEvents over {lagged['events']} events: p50 {lagged['p50_seconds']:.3f} s, "
-          f"p90 {lagged['p90_seconds']:.3f} s, max {lagged['max_seconds']:.3f} s (goal p50 <= 1 s)")  # fmt: skip
+    print(
+        f"ratio skiff / docker logs: {t['ratio']:.0%} (goal >= 50%); "
+        f"stored bytes {t['stored_bytes']} of {t['expected_bytes']} printed"
+    )
+    print(
+        f"lag write -> GetLogEvents over {lagged['events']} events: p50 {lagged['p50_seconds']:.3f} s, "
+        f"p90 {lagged['p90_seconds']:.3f} s, max {lagged['max_seconds']:.3f} s (goal p50 <= 1 s)"
+    )
     results = REPO_ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())

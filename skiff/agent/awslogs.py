@@ -3,9 +3,10 @@ names, their options (mode, max-buffer-size, multi-line), Docker's timestamps, a
 of multi-line events.
 
 A container's stream is `<awslogs-stream-prefix>/<container name>/<task id>` (without a prefix,
-which Fargate requires, the Docker container id, as on EC2) in `awslogs-group`, in `awslogs-region` (else the
-task's region). `awslogs-datetime-format` (strftime) or `awslogs-multiline-pattern` (a regex)
-mark the first line of an event; the lines that follow it join it, separated by newlines.
+which Fargate requires, the Docker container id, as on EC2) in `awslogs-group`, in
+`awslogs-region` (else the task's region). `awslogs-datetime-format` (strftime directives within a
+regex, as Docker reads it) or `awslogs-multiline-pattern` (a regex) mark the first line of an
+event; the lines that follow it join it, separated by newlines.
 """
 
 from __future__ import annotations
@@ -80,9 +81,12 @@ def datetime_regex(fmt: str) -> re.Pattern[str]:
             out.append(_DIRECTIVES[directive])
             index += 2
             continue
-        out.append(re.escape(ch))
+        out.append(ch)  # the rest is a regular expression, as in Docker's driver (`\[` for a bracket)
         index += 1
-    return re.compile("".join(out))
+    try:
+        return re.compile("".join(out))
+    except re.error as exc:
+        raise OptionError(f"awslogs could not parse datetime format: {exc}") from exc
 
 
 def buffer_size(text: str) -> int:

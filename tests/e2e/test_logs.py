@@ -6,6 +6,7 @@ events, and after `kill -9` of the server a sequence with no gap and no duplicat
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -267,3 +268,35 @@ def test_missing_group_fails_the_task_and_multiline_joins(box: Box) -> None:
     assert messages == ["INFO start\n  at one\n  at two", "INFO next"]
     lab.stop(task["taskArn"])
     lab.wait_stopped(task["taskArn"])
+
+
+def test_a_fast_exiting_chatty_container_keeps_every_line(box: Box) -> None:
+    """Docker ends a follow at the container's exit, before the log's end for a fast writer: the
+    collector reads the stopped container's log to its end (the task is STOPPED only after)."""
+    lab = box.lab
+    group = "/ecs/e2e-chatty"
+    box.logs.create_log_group(logGroupName=group)
+    lines = 50_000
+    definition = lab.register(
+        [
+            container_def(
+                "chatty",
+                f"seq 1 {lines}",
+                # a small blocking buffer keeps the collector well behind the writer
+                logConfiguration=awslogs(group, mode="blocking", **{"max-buffer-size": "16k"}),
+            )
+        ],
+        executionRoleArn=EXECUTION_ROLE,
+    )
+    task = lab.run_one(definition)
+    stream = f"ecs/chatty/{task['taskArn'].rsplit('/', 1)[-1]}"
+    lab.wait_stopped(task["taskArn"])
+    numbers: list[int] = []
+    reply = box.logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)
+    while reply["events"]:
+        numbers += [int(e["message"]) for e in reply["events"]]
+        reply = box.logs.get_log_events(
+            logGroupName=group, logStreamName=stream, nextToken=reply["nextForwardToken"]
+        )
+    gap = next((a for a, b in itertools.pairwise(numbers) if b != a + 1), None)
+    assert numbers == list(range(1, lines + 1)), f"{len(numbers)} of {lines} lines, first gap after {gap}"
