@@ -10,7 +10,9 @@ the balancer (its DNS name, through HAProxy) and the task's own address:port, fo
   connections stay and HAProxy opens one to the task per request);
 - new connections: every request carries `Connection: close`, on both paths.
 
-Reported per case: requests/s, p50 and p99 latency (wrk --latency), the median over the rounds.
+Reported per case: requests/s, p50 and p99 latency (wrk --latency), the median over the rounds;
+and per mode the median over the rounds of balancer/direct throughput and of the added p50, each
+round's two runs back to back (in alternating order), with the load average seen during the runs.
 Goal: through the balancer ≥ 80% of direct throughput and ≤ 0.5 ms added p50.
 
     .venv/bin/python bench/bench_lb.py [--seconds 5] [--rounds 3] [--connections 8] [--threads 2]
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import shutil
 import statistics
@@ -98,6 +101,16 @@ def tear_down(endpoint: str) -> None:
     time.sleep(3)  # SKIFF_TASK_CLEANUP_SECONDS=2: its containers go too
 
 
+def remove_containers(instance: str) -> None:
+    """The server's containers (the task may still be stopping, the warm pool's pause containers)."""
+    found = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=skiff.instance={instance}"],
+        capture_output=True, text=True, check=False,
+    ).stdout.split()  # fmt: skip
+    if found:
+        subprocess.run(["docker", "rm", "-f", "-v", *found], capture_output=True, check=False)
+
+
 def millis(text: str) -> float:
     number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()  # type: ignore[union-attr]
     return float(number) * UNITS[unit]
@@ -147,10 +160,13 @@ def main() -> None:
                 dns, direct = set_up(endpoint)
                 urls = {"balancer": f"http://{dns}/", "direct": f"http://{direct}/"}
                 print(f"balancer {urls['balancer']}  task {urls['direct']}", flush=True)
-                for _ in range(args.rounds):
+                for round_number in range(args.rounds):
+                    # the order alternates, so a burst of load from elsewhere hits both paths alike
+                    order = ("direct", "balancer") if round_number % 2 == 0 else ("balancer", "direct")
                     for mode, close in (("keep-alive", False), ("new-connections", True)):
-                        for path in ("direct", "balancer"):
+                        for path in order:
                             run = wrk(urls[path], args.seconds, args.connections, args.threads, close)
+                            run["load"] = os.getloadavg()[0]
                             results.setdefault(f"{mode}/{path}", []).append(run)
                             show(mode, path, run)
                 tear_down(endpoint)
@@ -160,6 +176,7 @@ def main() -> None:
             if instance.exists():
                 HostsFile(instance.read_text().strip()).set_section("elb", {})
                 asyncio.run(TaskAccess(data_dir / "lb", instance.read_text().strip()).remove())
+                remove_containers(instance.read_text().strip())
     summary: dict[str, dict[str, float]] = {}
     for case, runs in results.items():
         summary[case] = {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50_ms", "p99_ms")}
@@ -168,14 +185,23 @@ def main() -> None:
     for case, row in summary.items():
         mode, path = case.split("/")
         print(f"{mode:16} {path:9} {row['rps']:9.0f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f}")
+    paired: dict[str, dict[str, float]] = {}
     for mode in ("keep-alive", "new-connections"):
-        through, direct_row = summary[f"{mode}/balancer"], summary[f"{mode}/direct"]
-        print(f"{mode}: balancer/direct throughput {through['rps'] / direct_row['rps']:.2f} (goal ≥ 0.80), "
-              f"added p50 {through['p50_ms'] - direct_row['p50_ms']:+.2f} ms (goal ≤ 0.5)")  # fmt: skip
+        pairs = list(zip(results[f"{mode}/balancer"], results[f"{mode}/direct"], strict=True))
+        # each round's two runs are back to back: their ratio is steadier than the medians' ratio
+        ratio = statistics.median(b["rps"] / d["rps"] for b, d in pairs)
+        added = statistics.median(b["p50_ms"] - d["p50_ms"] for b, d in pairs)
+        paired[mode] = {"throughput_ratio": ratio, "added_p50_ms": added}
+        print(f"{mode}: balancer/direct throughput {ratio:.2f} (goal ≥ 0.80), "
+              f"added p50 {added:+.2f} ms (goal ≤ 0.5), median of the rounds' pairs")  # fmt: skip
+    loads = [r["load"] for runs in results.values() for r in runs]
+    cpus = os.cpu_count()
+    print(f"1-minute load average during the runs: {min(loads):.1f} to {max(loads):.1f} ({cpus} CPUs)")
     out = REPO_ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    (out / f"bench_lb-{stamp}.json").write_text(json.dumps({"runs": results, "median": summary}, indent=2))
+    report = {"runs": results, "median": summary, "paired": paired}
+    (out / f"bench_lb-{stamp}.json").write_text(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

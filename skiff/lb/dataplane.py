@@ -17,7 +17,7 @@ from pathlib import Path
 
 from skiff.lb.health import Health, classify, initial_over
 from skiff.lb.model import Backend, DataPlane, Server
-from skiff.lb.render import render, server_args
+from skiff.lb.render import fail_open_servers, render, server_args
 from skiff.lb.runtime import CommandError
 from skiff.lb.supervisor import Supervisor
 
@@ -91,6 +91,11 @@ class DataPath:
                     self.added.pop(key, None)
                 if not settled and key not in self.settled:
                     server = dataclasses.replace(server, weight=0)
+                # fail-open (render.fail_open_servers): targets that are healthy or unhealthy,
+                # not those still initial
+                marked_down = row is not None and int(row.get("chkdown") or 0) > 0
+                if key in self.settled or marked_down:
+                    server = dataclasses.replace(server, fail_open=True)
                 servers.append(server)
             backends.append(dataclasses.replace(backend, servers=tuple(servers)))
         return DataPlane(plane.frontends, tuple(backends))
@@ -122,6 +127,7 @@ class DataPath:
         wanted: dict[tuple[str, str], tuple[Backend, Server]] = {
             (b.name, s.name): (b, s) for b in plane.backends for s in b.servers
         }
+        twins = {(b.name, name): args for b in plane.backends for name, args in fail_open_servers(b)}
         for key, (backend, server) in wanted.items():
             row = live.get(key)
             weight = 0 if server.draining else server.weight
@@ -136,9 +142,16 @@ class DataPath:
                     changed = True
             except CommandError as exc:
                 log.warning("HAProxy: %s", exc)
+        for key, args in twins.items():
+            if key not in live:
+                try:
+                    await self.supervisor.runtime.add_server(*key, args, False)
+                    changed = True
+                except CommandError as exc:
+                    log.warning("HAProxy: %s", exc)
         backends = {b.name for b in plane.backends}
         for key in live:
-            if key not in wanted and key[0] in backends:
+            if key not in wanted and key not in twins and key[0] in backends:
                 try:
                     await self.supervisor.runtime.del_server(*key)
                     changed = True

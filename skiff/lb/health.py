@@ -2,11 +2,13 @@
 
 HAProxy reports each server's status (UP, DOWN, going up/down as `UP 1/3`), the last check's
 status (`L7OK`, `L7STS` with the HTTP code, `L4TOUT`, `L4CON`, ...) and whether it was ever
-marked down. ELBv2 reports `initial` until a new target has passed its first checks, `healthy`,
+marked down. ELBv2 reports `initial` until a new target has passed its first check, `healthy`,
 `unhealthy` with a reason code, `unused` when no listener forwards to its group, `draining`
-while it is being deregistered. A dynamic server starts UP in HAProxy; skiff keeps its weight at
-0 (no traffic) during the initial phase: until its checks have passed for `healthy` intervals,
-or, after failing, until HAProxy has brought it back up.
+while it is being deregistered. A newly registered target needs one successful check whatever
+HealthyThresholdCount says (the threshold applies when an unhealthy target recovers: HAProxy's
+`rise`). A dynamic server starts UP in HAProxy; skiff keeps its weight at 0 (no traffic) during
+the initial phase: until a check has passed, or, after failing, until HAProxy has brought it
+back up.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def initial_over(row: dict[str, str], check: HealthCheck, elapsed: float | None)
         return True
     if is_up(row) and int(row.get("chkdown") or 0) > 0:
         return True  # went down and HAProxy brought it back: it passed `rise` checks
-    return is_up(row) and passing(row) and elapsed >= max(0, check.healthy - 1) * check.interval
+    return is_up(row) and passing(row)  # one successful check (ECS-DG load-balancer-healthcheck)
 
 
 def classify(row: dict[str, str] | None, check: HealthCheck, elapsed: float | None) -> Health:
@@ -63,6 +65,8 @@ def classify(row: dict[str, str] | None, check: HealthCheck, elapsed: float | No
         if is_up(row):
             return Health("healthy")
         return failure(row)
+    if int(row.get("chkdown") or 0) > 0:
+        return failure(row)  # HAProxy marked it down: unhealthy until it has risen again
     status = row.get("check_status", "").lstrip("* ")
     failed_long = elapsed is not None and elapsed >= check.unhealthy * check.interval + check.timeout
     if status and status not in PASSING and status not in ("INI", "UNK") and (failed_long or not is_up(row)):

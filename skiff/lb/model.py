@@ -37,6 +37,7 @@ class Server:
     port: int
     weight: int = 1  # HAProxy weight (1..256)
     draining: bool = False  # deregistered: no new requests, running ones finish
+    fail_open: bool = False  # past its initial phase: gets requests when no target is healthy
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from skiff.lb.model import LEAST_OUTSTANDING, Backend, DataPlane, Frontend, Heal
 
 RANDOM_RANGE = 1_000_000
 ROUTED = "routed"  # ACL: a rule already chose a backend
+FAIL_OPEN = ".open"  # suffix of a target's backup twin (fail_open_servers)
 
 
 def quote(text: str) -> str:
@@ -272,7 +273,30 @@ def render_backend(backend: Backend) -> list[str]:
             f"  dynamic-cookie-key {quote(backend.arn)}",
         ]
     lines += [f"  server {server.name} {server_args(backend, server)}" for server in backend.servers]
+    twins = fail_open_servers(backend)
+    if twins:
+        lines.append("  option allbackups")
+        lines += [f"  server {name} {args}" for name, args in twins]
     return lines
+
+
+def fail_open_servers(backend: Backend) -> list[tuple[str, str]]:
+    """(name, args) of the backup twins that make a target group fail open, as ELB does when all
+    its targets are unhealthy: each target past its initial phase and not draining has an
+    unchecked backup twin, which HAProxy uses only while no checked server is usable. A twin
+    has its own cookie, so a sticky client never lands on it while its target's checks fail."""
+    if not backend.health.enabled:
+        return []
+    twins = []
+    for server in backend.servers:
+        if server.fail_open and not server.draining:
+            args = f"{server.address}:{server.port} weight {max(1, server.weight)} backup"
+            if backend.protocol == "HTTPS":
+                args += " ssl verify none"
+            if backend.sticky_seconds is not None:
+                args += f" cookie {server.name}{FAIL_OPEN}"
+            twins.append((server.name + FAIL_OPEN, args))
+    return twins
 
 
 def render(plane: DataPlane, directory: Path) -> str:

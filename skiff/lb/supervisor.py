@@ -174,9 +174,11 @@ class Supervisor:
 
     def stop(self) -> None:
         """Stop HAProxy for good (reset); skiff stopping leaves it running."""
-        pid = self.pid or self.recorded_pid()
-        if pid is not None:
-            self._kill(pid)
+        # the recorded one (another supervisor may have started it since) and our own, if live:
+        # a stale pid may belong to some other process by now
+        for pid in {self.recorded_pid(), self.pid if self.pid and self._is_ours(self.pid) else None}:
+            if pid is not None:
+                self._kill(pid)
         self.pid = None
         with contextlib.suppress(FileNotFoundError):
             self.pid_path.unlink()

@@ -7,35 +7,28 @@ by HAProxy beside 127.77.A.B. A task reaches it through its default route, the s
 like the task endpoint (measured: a container's TCP connection to a /32 on the host's lo through
 the bridge gateway is delivered locally). The host guard (skiff/net/guard.py) drops everything
 else tasks send the host, so one chain per server, `SKIFF-LB-<instance>`, jumped to from INPUT for
-the bridges ahead of the guard, accepts exactly the listener ports of those addresses. Tasks
-learn the address by name from `BalancerNames` (dns_source.py). 169.254.169.x and 169.254.170.x
-are never used (instance metadata, the task endpoint): a balancer there has no twin.
+the bridges just ahead of the guard (so chains at the top, like the security groups' that
+filter what reaches a balancer, still come first), accepts exactly the listener ports of those
+addresses. Tasks learn the address by name from `BalancerNames` (dns_source.py). The mapping is
+`skiff.state.balancers.task_address` (169.254.169.x and 169.254.170.x are never twins: instance
+metadata, the task endpoint; the allocator hands out only addresses with a twin).
 """
 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
 from pathlib import Path
 
 from skiff.net.commands import run
+from skiff.state.balancers import task_address
 
 log = logging.getLogger("skiff.lb")
 
 BRIDGES = "sk+"
-RESERVED_THIRD_OCTETS = (169, 170)
+GUARD = "SKIFF-HOST"  # skiff/net/guard.py's chain
 
-
-def task_address(address: str) -> str | None:
-    """169.254.A.B for 127.77.A.B, or None when there is no usable twin."""
-    try:
-        parts = ipaddress.IPv4Address(address).packed
-    except ValueError:
-        return None
-    if parts[0] != 127 or parts[1] != 77 or parts[2] in RESERVED_THIRD_OCTETS or parts[3] in (0, 255):
-        return None
-    return f"169.254.{parts[2]}.{parts[3]}"
+__all__ = ["TaskAccess", "task_address"]
 
 
 class TaskAccess:
@@ -73,9 +66,11 @@ class TaskAccess:
             for port in ports:
                 rule = ("-d", f"{address}/32", "-p", "tcp", "--dport", str(port), "-j", "ACCEPT")
                 await run("iptables", "-w", "-A", self.chain, *rule)
-        jump = ("INPUT", "-i", BRIDGES, "-j", self.chain)
-        if (await run("iptables", "-w", "-C", *jump))[0] != 0:
-            await run("iptables", "-w", "-I", *jump)
+        jump = ("-i", BRIDGES, "-j", self.chain)
+        if (await run("iptables", "-w", "-C", "INPUT", *jump))[0] != 0:
+            code, rules = await run("iptables", "-w", "-S", "INPUT")
+            at = guard_position(rules) if code == 0 else 1
+            await run("iptables", "-w", "-I", "INPUT", str(at), *jump)
         self.applied = dict(wanted)
 
     async def remove(self) -> None:
@@ -90,3 +85,14 @@ class TaskAccess:
             await run("iptables", "-w", "-F", self.chain)
             await run("iptables", "-w", "-X", self.chain)
         self.applied = None
+
+
+def guard_position(rules: str) -> int:
+    """Where in INPUT (`iptables -S INPUT`) the accepts go: just ahead of the host guard's jump, so
+    chains inserted at the top (security groups' SKF-*-IN, which drop what a balancer's groups
+    refuse) still see the packets first; at the end when there is no guard."""
+    appended = [line for line in rules.splitlines() if line.startswith("-A INPUT ")]
+    for number, line in enumerate(appended, start=1):
+        if line.split()[-2:] == ["-j", GUARD]:
+            return number
+    return len(appended) + 1

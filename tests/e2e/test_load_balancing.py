@@ -44,8 +44,10 @@ from tests.e2e.task_support import (
     boto_client,
     close_lab,
     container_def,
+    containers_labelled,
     logs,
     make_lab,
+    remove_containers,
     remove_server_leftovers,
     server_subnets,
     summary,
@@ -99,6 +101,8 @@ def server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
         remove_server_leftovers(subnets)
         Supervisor(data_dir).stop()  # HAProxy outlives skiff by design: the test ends it
         instance = (data_dir / "instance-id").read_text().strip()
+        # tasks still stopping when the server stopped (services deleted at the end) keep running
+        remove_containers(containers_labelled(f"skiff.instance={instance}"))
         HostsFile(instance).set_section("elb", {})
         asyncio.run(TaskAccess(data_dir / "lb", instance).remove())
     log = server.log()

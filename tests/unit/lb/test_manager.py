@@ -191,9 +191,11 @@ async def scenario(store: SqliteStore, tmp_path: Path) -> None:
     web = target_group(store, "web-tg")
     quotes = target_group(store, "quote-tg")
     unused = target_group(store, "spare-tg")
+    failing = target_group(store, "open-tg", Matcher={"HttpCode": "201"})  # its target answers 200
     a, a_port = serve("127.0.0.2", "a")
     b, b_port = serve("127.0.0.3", "b")
     q, q_port = serve("127.0.0.4", "q")
+    o, o_port = serve("127.0.0.7", "o")
     port = free_port()
     front = listener(store, lb, port, [{"Type": "forward", "TargetGroupArn": web["TargetGroupArn"]}])
     rule(
@@ -222,12 +224,21 @@ async def scenario(store: SqliteStore, tmp_path: Path) -> None:
             }
         ],
     )
+    rule(
+        store,
+        front,
+        20,
+        [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/open*"]}}],
+        [{"Type": "forward", "TargetGroupArn": failing["TargetGroupArn"]}],
+    )
+    register(store, failing, "127.0.0.7", o_port)
     register(store, web, "127.0.0.2", a_port)
     register(store, web, "127.0.0.3", b_port)
     register(store, quotes, "127.0.0.4", q_port)
     register(store, quotes, "127.0.0.5", free_port())  # nobody listens: unhealthy
     register(store, unused, "127.0.0.6", 80)
     lbs = LoadBalancing(store, tmp_path, hosts=hosts, interval=0.2)
+    again: LoadBalancing | None = None
     await lbs.start()
     try:
         base = f"http://{lb['_skiff']['address']}:{port}"
@@ -243,6 +254,13 @@ async def scenario(store: SqliteStore, tmp_path: Path) -> None:
         assert answers == {"a:/", "b:/"}
         assert get(base + "/quote/1") == (200, "q:/quote/1")
         assert get(base + "/fixed") == (418, "teapot's")
+        # every target of a group unhealthy: ELB fails open, the requests go to them all the same
+        await until(lambda: health_of(store, failing) == {f"127.0.0.7:{o_port}": "unhealthy"})
+        mismatch = records.targets_of(store, failing["TargetGroupArn"])[0]["health"]
+        assert mismatch["reason"] == "Target.ResponseCodeMismatch"
+        assert mismatch["description"] == "Health checks failed with these codes: [200]"
+        await until(lambda: answer_of(base + "/open") == "o:/open")
+        assert {get(base + "/quote/2")[1] for _ in range(4)} == {"q:/quote/2"}  # a healthy one left: no
         # draining: b gets no new requests, then goes once the delay has passed
         records.start_draining(store, web["TargetGroupArn"], "127.0.0.3", b_port, records.now())
         await asyncio.sleep(1.0)
@@ -261,6 +279,9 @@ async def scenario(store: SqliteStore, tmp_path: Path) -> None:
         await until(lambda: again.supervisor.recorded_pid() is not None and answer_of(base + "/") == "a:/")
         await again.stop()
     finally:
+        for running in (lbs, again):  # a pass still running would start HAProxy again
+            if running is not None:
+                await running.stop()
         await lbs.reset()
-        for server in (a, b, q):
+        for server in (a, b, q, o):
             server.shutdown()

@@ -127,7 +127,11 @@ def plane(tmp: Path) -> DataPlane:
                 health=HealthCheck(path="/health", matcher="200-299"),
                 sticky_seconds=60,
                 slow_start=30,
-                servers=(Server("t-1", "172.31.0.5", 8080), Server("t-2", "172.31.0.6", 8080, draining=True)),
+                servers=(
+                    Server("t-1", "172.31.0.5", 8080, fail_open=True),
+                    Server("t-2", "172.31.0.6", 8080, draining=True, fail_open=True),
+                    Server("t-3", "172.31.0.7", 8080),
+                ),
             ),
             Backend(
                 "tg-b-2", TG_B, algorithm="least_outstanding_requests", health=HealthCheck(protocol="TCP")
@@ -145,6 +149,15 @@ def test_rules_run_in_priority_order_before_the_default(tmp_path: Path) -> None:
     assert "server t-2 172.31.0.6:8080 weight 0 " in text  # draining: no new requests
     assert "balance leastconn" in text
     assert "cookie AWSALB insert indirect nocache dynamic maxlife 60s" in text
+
+
+def test_targets_past_their_initial_phase_have_unchecked_backup_twins(tmp_path: Path) -> None:
+    text = render(plane(tmp_path), tmp_path)
+    assert "  option allbackups" in text
+    # ELB fails open: the twin serves only while no checked server is usable
+    assert "  server t-1.open 172.31.0.5:8080 weight 1 backup cookie t-1.open\n" in text
+    assert "t-2.open" not in text  # draining: no new requests, even failing open
+    assert "t-3.open" not in text  # still initial
 
 
 @pytest.mark.skipif(not HAPROXY.exists(), reason="haproxy is not installed")

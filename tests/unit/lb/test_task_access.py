@@ -12,7 +12,7 @@ from skiff.lb.dns_source import BalancerNames
 from skiff.lb.manager import task_ports
 from skiff.lb.model import DataPlane, Frontend
 from skiff.lb.render import render_frontend
-from skiff.lb.task_access import task_address
+from skiff.lb.task_access import guard_position, task_address
 from skiff.state import balancers as records
 from skiff.state.scope import Scope
 from skiff.store.sqlite import SqliteStore
@@ -93,3 +93,24 @@ def test_tasks_resolve_balancers_to_their_twins_internal_ones_in_their_vpc_only(
     assert names.version() != before
     names.forget()
     assert names.lookup("vpc-1", public_name, "A") is not None
+
+
+def test_the_accepts_go_just_ahead_of_the_host_guard() -> None:
+    rules = "\n".join(
+        [
+            "-P INPUT ACCEPT",
+            "-A INPUT -j SKF-abcdef12-IN",
+            "-A INPUT -d 169.254.170.2/32 -i sk+ -p udp -j ACCEPT",
+            "-A INPUT -i sk+ -j SKIFF-HOST",
+            "-A INPUT -i sk+ -j SKIFF-HOSTS-OTHER",
+        ]
+    )
+    assert guard_position(rules) == 3
+    assert guard_position("-P INPUT ACCEPT\n-A INPUT -j SKF-abcdef12-IN") == 2
+    assert guard_position("-P INPUT ACCEPT") == 1
+
+
+def test_every_allocated_address_has_a_twin(store: SqliteStore) -> None:
+    with store.transaction():
+        for _ in range(300):
+            assert task_address(records.allocate_address(store)) is not None
