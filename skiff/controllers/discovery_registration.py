@@ -14,11 +14,11 @@ with stay its tasks' (UpdateService with new registries makes a new deployment).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
 from skiff.api.errors import AwsError
+from skiff.periodic import PeriodicLoop
 from skiff.services.ecs.service_model import SERVICES, task_is_healthy
 from skiff.services.ecs.services import ServiceBackend
 from skiff.services.servicediscovery.ids import id_from
@@ -90,31 +90,17 @@ class DiscoveryRegistration:
         self.services = services
         self.instances = instances
         self.interval = interval
-        self._wake = asyncio.Event()
-        self._loop: asyncio.Task[None] | None = None
+        self._loop = PeriodicLoop("discovery-registration", interval, self.reconcile_all)
 
     # -- the loop ---------------------------------------------------------------------------------
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def start(self) -> None:
-        self._loop = asyncio.get_running_loop().create_task(self._run(), name="discovery-registration")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
-            self._wake.clear()
-            try:
-                self.reconcile_all()
-            except Exception:
-                log.exception("discovery registration pass failed")
+        await self._loop.stop()
 
     def reconcile_all(self) -> None:
         for service in self.store.find(SERVICES, {"status": ("ACTIVE", "DRAINING", "INACTIVE")}):

@@ -4,12 +4,9 @@ whose garbage collection then frees their layers."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from typing import Protocol
 
-log = logging.getLogger("skiff.controllers.ecr_lifecycle")
+from skiff.periodic import PeriodicLoop
 
 
 class ImageExpiry(Protocol):
@@ -20,23 +17,10 @@ class LifecycleController:
     def __init__(self, expiry: ImageExpiry, interval: float) -> None:
         self.expiry = expiry
         self.interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._loop = PeriodicLoop("ecr-lifecycle", interval, self.expiry.expire_images)
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="ecr-lifecycle")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.expiry.expire_images()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("lifecycle pass failed")
+        await self._loop.stop()

@@ -4,21 +4,16 @@ start and then every `interval` seconds; each step is resumable, so kill -9 lose
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-
+from skiff.periodic import PeriodicLoop
 from skiff.state import alarms, metrics
 from skiff.store.base import Store
-
-log = logging.getLogger("skiff.controllers.metric_retention")
 
 
 class MetricRetention:
     def __init__(self, store: Store, interval: float = 600.0) -> None:
         self.store = store
         self.interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._loop = PeriodicLoop("metric-retention", interval, self.sweep, pass_at_start=True)
 
     def sweep(self) -> int:
         """One pass; returns how many rows it moved or removed."""
@@ -28,20 +23,7 @@ class MetricRetention:
         return done
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="metric-retention")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                self.sweep()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("metric retention pass failed")
-            await asyncio.sleep(self.interval)
+        await self._loop.stop()

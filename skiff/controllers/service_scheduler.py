@@ -11,14 +11,13 @@ they stop (`task_watch`), so a pass never reads the service's history.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import logging
 import math
 from collections.abc import Callable
 
 from skiff.controllers import task_watch
+from skiff.periodic import PeriodicLoop
 from skiff.services.ecs.service_model import (
     SERVICES,
     add_event,
@@ -49,8 +48,7 @@ class ServiceScheduler:
         self.services = services
         self.tasks = tasks
         self.interval = interval
-        self._wake = asyncio.Event()
-        self._loop: asyncio.Task[None] | None = None
+        self._loop = PeriodicLoop("service-scheduler", interval, self.reconcile_all)
         services.wake = self.wake
         # behind a load balancer a task is healthy only while its targets are (target_registration)
         self.target_health: Callable[[Document, Document], bool] | None = None
@@ -61,26 +59,13 @@ class ServiceScheduler:
         return self.target_health is None or self.target_health(service, task)
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def start(self) -> None:
-        self._loop = asyncio.get_running_loop().create_task(self._run(), name="service-scheduler")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
-            self._wake.clear()
-            try:
-                self.reconcile_all()
-            except Exception:
-                log.exception("service scheduler pass failed")
+        await self._loop.stop()
 
     def reconcile_all(self) -> None:
         for service in self.store.find(SERVICES, {"status": ("ACTIVE", "DRAINING")}):
