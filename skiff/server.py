@@ -38,14 +38,17 @@ from skiff.controllers.discovery_registration import DiscoveryRegistration
 from skiff.controllers.ecr_lifecycle import LifecycleController
 from skiff.controllers.logs_retention import LogRetention
 from skiff.controllers.metric_retention import MetricRetention
+from skiff.controllers.security_groups import SecurityGroupEnforcement
 from skiff.controllers.service_scheduler import ServiceScheduler
 from skiff.controllers.target_registration import TargetRegistration
 from skiff.controllers.task_retention import StoppedTaskRetention
 from skiff.dns.cloudmap import CloudMapSource
 from skiff.lb.dns_source import BalancerNames
 from skiff.lb.manager import LoadBalancing
+from skiff.net.firewall import Firewall
 from skiff.net.hosts import HostsFile
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
+from skiff.net.sg_render import render as render_policy
 from skiff.registry.manager import Registry
 from skiff.registry.publishing import RegistryPublishing
 from skiff.registry.supervisor import RegistrySupervisor
@@ -80,6 +83,7 @@ from skiff.state import balancers as balancer_records
 from skiff.state import certificates as certificate_records
 from skiff.state import discovery as discovery_records
 from skiff.state import ecr as ecr_records
+from skiff.state.firewall import Policy
 from skiff.state.scope import Scope
 from skiff.store import SqliteStore, Store
 
@@ -332,6 +336,7 @@ def build(config: Config, store: Store | None = None) -> Server:
     elbv2.load_balancers.activate = lambda _store, _arn: None
     ecs.services.check_load_balancers = load_balancer_checker(elbv2.target_groups)
     connect_registry(config, store, providers, agent, api, resets, board)
+    connect_security_groups(config, store, providers, api, resets)
     connect_metrics(config, store, providers, api, resets)
     connect_status(board, agent, dns)
     InternalEndpoints(gate, resets, board).add_routes(api)
@@ -430,6 +435,36 @@ def connect_load_balancing(
     resets.add("elb: data path and target registration stop", Phase.QUIESCE, quiesce)
     resets.add("elb: HAProxy and balancer names", Phase.RUNTIME, balancing.reset)
     resets.add("elb: data path and target registration start", Phase.RESUME, resume)
+    api.on_startup.append(start)
+    api.on_cleanup.insert(0, stop)
+
+
+def connect_security_groups(
+    config: Config, store: Store, providers: dict[str, Provider], api: web.Application, resets: ResetHooks
+) -> None:
+    """Security groups enforced on tasks' ENIs and balancers' addresses (iptables chains tagged
+    with this server's instance id; they stay while skiff is stopped, the next start rebuilds them
+    from state and sweeps the stale ones; a reset withdraws them)."""
+    ec2 = providers["ec2"]
+    assert isinstance(ec2, Ec2Provider)
+    tag = config.instance_id()[:8]
+    firewall = Firewall(tag)
+
+    async def apply(policy: Policy) -> bool:
+        return await firewall.apply(render_policy(policy, tag))
+
+    enforcement = SecurityGroupEnforcement(store, ec2.backend, apply, balancers=config.lb)
+    ec2.backend.on_change.append(enforcement.wake)
+
+    async def start(_: web.Application) -> None:
+        enforcement.start()
+
+    async def stop(_: web.Application) -> None:
+        await enforcement.stop()  # the rules stay: running tasks stay guarded
+
+    resets.add("security groups: enforcement stop", Phase.QUIESCE, enforcement.stop)
+    resets.add("security groups: chains", Phase.RUNTIME, firewall.withdraw)
+    resets.add("security groups: enforcement start", Phase.RESUME, enforcement.start)
     api.on_startup.append(start)
     api.on_cleanup.insert(0, stop)
 

@@ -52,6 +52,7 @@ class Backend:
     sticky_seconds: int | None = None  # lb_cookie stickiness duration, None when off
     slow_start: int = 0  # seconds
     servers: tuple[Server, ...] = ()
+    source: str | None = None  # address connections and checks leave from (the balancer's twin)
 
 
 @dataclass(frozen=True)

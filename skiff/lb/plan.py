@@ -11,6 +11,7 @@ HTTPS listeners get their certificate as a PEM file (certificate, chain, key) wr
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import os
@@ -119,6 +120,13 @@ class CertificateFiles:
                     path.unlink()
 
 
+def _source_of(store: Store, group_arn: str, owners: dict[str, str | None]) -> str | None:
+    for balancer_arn in records.balancers_of_target_group(store, group_arn):
+        if owners.get(balancer_arn):
+            return owners[balancer_arn]
+    return None
+
+
 def build_plan(store: Store, certificates: CertificateFiles, task_facing: bool = False) -> DataPlane:
     frontends: list[Frontend] = []
     used: dict[str, Document] = {}
@@ -169,5 +177,11 @@ def build_plan(store: Store, certificates: CertificateFiles, task_facing: bool =
                 )
             )
     backends = tuple(backend_for(store, group) for _arn, group in sorted(used.items()))
+    if task_facing:  # connections leave from the balancer's twin: security groups tell balancers apart
+        owners = {f.balancer_arn: f.task_address for f in frontends}
+        backends = tuple(
+            dataclasses.replace(backend, source=_source_of(store, backend.arn, owners))
+            for backend in backends
+        )
     certificates.prune({f.certificate for f in frontends if f.certificate})
     return DataPlane(tuple(frontends), backends)

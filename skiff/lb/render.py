@@ -260,6 +260,8 @@ def render_backend(backend: Backend) -> list[str]:
         f"  balance {'leastconn' if backend.algorithm == LEAST_OUTSTANDING else 'roundrobin'}",
         f"  timeout check {backend.health.timeout}s",
     ]
+    if backend.source:  # security groups tell balancers apart by it (skiff/net/sg_render.py)
+        lines.append(f"  source {backend.source}")
     health = backend.health
     if health.enabled and health.protocol in ("HTTP", "HTTPS"):
         codes = "|".join(str(c) for c in status_codes(health.matcher))

@@ -24,6 +24,7 @@ from tests.e2e.task_support import (
     boto_client,
     close_lab,
     make_lab,
+    remove_firewall_leftovers,
     remove_server_leftovers,
     server_subnets,
     start_e2e_server,
@@ -68,6 +69,7 @@ def e2e_server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> 
         subnets = server_subnets(server.endpoint)
         server.stop()
         remove_server_leftovers(subnets)
+        remove_firewall_leftovers(server.data_dir)
     log = server.log()
     assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
 

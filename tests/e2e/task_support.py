@@ -7,6 +7,7 @@ the tests see what a user would see.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import ipaddress
@@ -27,6 +28,7 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
+from skiff.net.firewall import Firewall
 from tests.conftest import CREDENTIALS, SkiffServer, start_server
 
 IMAGE = "busybox:latest"
@@ -479,3 +481,24 @@ def remove_server_leftovers(subnets: list[dict[str, Any]]) -> None:
         for label in (subnet["SubnetId"], subnet["CidrBlock"]):
             for network in docker("network", "ls", "-q", "--filter", f"label=skiff.subnet={label}").split():
                 docker("network", "rm", network, check=False)
+
+
+def open_default_group(ec2: Any, vpc_id: str, ports: tuple[int, ...]) -> None:
+    """Let the host (any address) reach `ports` of the VPC's default group, as the walkthrough
+    does (security groups are enforced: the default group lets in only its own members)."""
+    groups = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"]
+    for port in ports:
+        with contextlib.suppress(ClientError):  # InvalidPermission.Duplicate: open already
+            ec2.authorize_security_group_ingress(
+                GroupId=groups[0]["GroupId"], IpProtocol="tcp", FromPort=port, ToPort=port, CidrIp="0.0.0.0/0"
+            )
+
+
+def remove_firewall_leftovers(data_dir: Path) -> None:
+    """Remove the security group chains a server of this data dir left (it leaves them on
+    purpose when it stops: running tasks stay guarded)."""
+    path = data_dir / "instance-id"
+    if path.exists():
+        asyncio.run(Firewall(path.read_text().strip()[:8]).withdraw())

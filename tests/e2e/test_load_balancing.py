@@ -47,7 +47,9 @@ from tests.e2e.task_support import (
     containers_labelled,
     logs,
     make_lab,
+    open_default_group,
     remove_containers,
+    remove_firewall_leftovers,
     remove_server_leftovers,
     server_subnets,
     summary,
@@ -105,6 +107,7 @@ def server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
         remove_containers(containers_labelled(f"skiff.instance={instance}"))
         HostsFile(instance).set_section("elb", {})
         asyncio.run(TaskAccess(data_dir / "lb", instance).remove())
+        remove_firewall_leftovers(data_dir)
     log = server.log()
     assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
 
@@ -235,6 +238,7 @@ def walk(server: SkiffServer, lab: TaskLab) -> Iterator[dict[str, Any]]:
 def _set_up(walk: Walkthrough, lab: TaskLab) -> dict[str, Any]:
     elb = walk.elb
     subnets = [s["SubnetId"] for s in lab.subnets[:2]]
+    open_default_group(lab.ec2, lab.subnets[0]["VpcId"], (80, 443, 8080))  # the walkthrough's rule
     balancer = elb.create_load_balancer(Name="demo-balancer", Type="application", Subnets=subnets)[
         "LoadBalancers"
     ][0]

@@ -31,6 +31,7 @@ from tests.e2e.task_support import (
     boto_client,
     docker,
     docker_network_cidrs,
+    open_default_group,
     overlapping,
     remove_server_leftovers,
     server_subnets,
@@ -211,6 +212,7 @@ def test_walkthrough_push_and_a_service_running_the_image(
     subnet = clients["ec2"].describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])[
         "Subnets"
     ][0]
+    open_default_group(clients["ec2"], subnet["VpcId"], (8080,))  # security groups are enforced
     ecs.create_service(
         cluster="demo-cluster", serviceName="static-app-service", taskDefinition=definition, desiredCount=1,
         launchType="FARGATE",

@@ -11,6 +11,7 @@ options, network ACL, main route table (routing 0.0.0.0/0 to an attached interne
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from skiff.services.ec2.cidrs import default_subnet_cidrs
@@ -48,6 +49,13 @@ class Ec2Backend:
         self.interfaces = NetworkInterfaceBackend(store, self.subnets, self.groups)
         self.endpoints = VpcEndpointBackend(store, self.vpcs, self.route_tables, self.interfaces)
         self._ready: set[Scope] = set()
+        # called after rules, groups or ENIs change (security group enforcement wakes up)
+        self.on_change: list[Callable[[], None]] = []
+        self.groups.changed = self.interfaces.changed = self.changed
+
+    def changed(self) -> None:
+        for listener in self.on_change:
+            listener()
 
     def forget_defaults(self) -> None:
         """After a state reset: default networks are made again on first use."""

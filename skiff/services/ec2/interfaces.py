@@ -8,6 +8,7 @@ is given) and `delete` releases it. DescribeNetworkInterfaces reads them back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from skiff.services.ec2.exceptions import invalid_value
@@ -55,6 +56,7 @@ class NetworkInterfaceBackend:
         self.groups = groups
         self.tags = subnets.tags
         self.records = Records(store, INTERFACES, "network-interface")
+        self.changed: Callable[[], None] = lambda: None  # Ec2Backend's: enforcement wakes up
 
     def _groups(self, scope: Scope, vpc_id: str, given: list[Any] | None) -> list[Document]:
         ids = [g if isinstance(g, str) else g.get("GroupId") for g in given or []]
@@ -123,6 +125,7 @@ class NetworkInterfaceBackend:
                 self.tags.replace(
                     scope, eni_id, [{"Key": t["Key"], "Value": t.get("Value", "")} for t in eni["TagSet"]]
                 )
+        self.changed()
         return self.view(doc)
 
     def delete(self, scope: Scope, eni_id: str) -> bool:
@@ -133,6 +136,7 @@ class NetworkInterfaceBackend:
             self.subnets.release_owner(scope, eni_id)
             self.records.delete(eni_id)
             self.tags.drop(eni_id)
+        self.changed()
         return True
 
     def view(self, doc: Document) -> Document:

@@ -10,6 +10,7 @@ groups of the default VPC, as in EC2.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from skiff.services.ec2 import rules as rule_lib
@@ -73,6 +74,7 @@ class SecurityGroupBackend:
         self.vpcs = vpcs
         self.records = Records(store, GROUPS, "security-group")
         self.rules = Records(store, RULES, "security-group-rule")
+        self.changed: Callable[[], None] = lambda: None  # Ec2Backend's: enforcement wakes up
 
     # -- groups -------------------------------------------------------------------------------
     def create(
@@ -187,6 +189,7 @@ class SecurityGroupBackend:
                 self.tags.drop(rule["SecurityGroupRuleId"])
             self.records.delete(group_id)
             self.tags.drop(group_id)
+        self.changed()
 
     # -- rules --------------------------------------------------------------------------------
     def _expand(
@@ -242,6 +245,7 @@ class SecurityGroupBackend:
                     referenced_group_id=referenced,
                 )
                 self.tags.replace(scope, rule["SecurityGroupRuleId"], tags)
+        self.changed()
         return [self.tags.attach(public(r), "SecurityGroupRuleId") for r in created]
 
     def revoke(
@@ -274,6 +278,7 @@ class SecurityGroupBackend:
             for rule_id in doomed:
                 self.rules.delete(rule_id)
                 self.tags.drop(rule_id)
+        self.changed()
         return [rule_lib.revoked_view(r) for r in doomed.values()], unknown
 
     def describe_rules(

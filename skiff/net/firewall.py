@@ -1,0 +1,118 @@
+"""Applies the security groups' chains (skiff/net/sg_render.py) to the host's filter table.
+
+One `iptables-restore --noflush` replaces every chain of this server at once (declaring a chain
+flushes it), so a change never leaves a half-written group; the entry chains are jumped to from
+the top of INPUT, FORWARD and OUTPUT; chains carrying this server's tag that the new rendering
+no longer has (a group or task gone, or left by a server of this data dir that was killed) are
+flushed and deleted. Where iptables is missing or refuses, one warning is logged and skiff
+carries on unguarded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from skiff.net.commands import run
+from skiff.net.sg_render import Rendered, entry_chains
+
+log = logging.getLogger("skiff.net.firewall")
+
+
+def own_chain(tag: str) -> re.Pattern[str]:
+    return re.compile(rf"^SK[A-Z]+-{re.escape(tag)}-")
+
+
+async def restore(text: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        "iptables-restore", "-w", "--noflush",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await process.communicate(text.encode())
+    return process.returncode or 0, output.decode(errors="replace")
+
+
+def restore_text(chains: dict[str, list[tuple[str, ...]]], *, rules: bool = True) -> str:
+    lines = ["*filter"]
+    lines += [f":{name} - [0:0]" for name in chains]
+    if rules:
+        for name, body in chains.items():
+            lines += [" ".join(("-A", name, *rule)) for rule in body]
+    return "\n".join([*lines, "COMMIT", ""])
+
+
+class Firewall:
+    """This server's chains, tagged `tag`."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.applied: Rendered | None = None
+        self.usable = True
+        self._warned: str | None = None
+
+    def _warn(self, message: str) -> None:
+        if message != self._warned:
+            log.warning("security groups are not enforced: %s", message)
+            self._warned = message
+
+    async def chains(self) -> set[str]:
+        """The chains of this server's tag in the filter table now."""
+        code, out = await run("iptables", "-w", "-S")
+        if code != 0:
+            raise OSError(out.strip())
+        pattern = own_chain(self.tag)
+        return {
+            line.split()[1] for line in out.splitlines() if line.startswith("-N ") and pattern.match(line[3:])
+        }
+
+    async def apply(self, rendered: Rendered) -> bool:
+        """Make the host's chains of this tag exactly `rendered`; False when iptables is unusable."""
+        if not self.usable:
+            return False
+        if rendered == self.applied:
+            return True
+        try:
+            existing = await self.chains()
+            if rendered.chains:
+                code, out = await restore(restore_text(rendered.chains))
+                if code != 0:
+                    self._warn(f"iptables-restore: {out.strip()}")
+                    return False
+                for builtin, entry in rendered.jumps.items():
+                    if (await run("iptables", "-w", "-C", builtin, "-j", entry))[0] != 0:
+                        code, out = await run("iptables", "-w", "-I", builtin, "1", "-j", entry)
+                        if code != 0:
+                            self._warn(f"cannot jump from {builtin}: {out.strip()}")
+            await self._remove(existing - set(rendered.chains))
+        except FileNotFoundError as exc:
+            self._warn(f"{exc.filename or 'iptables'} not found")
+            self.usable = False
+            return False
+        except OSError as exc:
+            self._warn(str(exc))
+            return False
+        self.applied = rendered
+        self._warned = None
+        return True
+
+    async def _remove(self, stale: set[str]) -> None:
+        if not stale:
+            return
+        for builtin, entry in entry_chains(self.tag).items():
+            if entry in stale:
+                while (await run("iptables", "-w", "-D", builtin, "-j", entry))[0] == 0:
+                    pass
+        doomed: dict[str, list[tuple[str, ...]]] = {name: [] for name in sorted(stale)}
+        await restore(restore_text(doomed, rules=False))  # flushed first: they may jump to each other
+        code, out = await restore("*filter\n" + "".join(f"-X {name}\n" for name in doomed) + "COMMIT\n")
+        if code != 0:
+            log.warning("stale security group chains stay: %s", out.strip())
+
+    async def withdraw(self) -> None:
+        """Remove every chain of this tag (state reset, or a test's clean-up)."""
+        self.applied = None
+        usable, self.usable = self.usable, True
+        await self.apply(Rendered({}, {}))
+        self.usable = usable
+        self.applied = None
