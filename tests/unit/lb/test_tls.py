@@ -11,7 +11,8 @@ from skiff.state import ssl_policies
 def test_the_default_policy_allows_tls_1_0_to_1_2_without_tls13_suites() -> None:
     tls = settings_for(None)
     assert (tls.min_version, tls.max_version, tls.ciphersuites) == ("TLSv1.0", "TLSv1.2", None)
-    assert tls.ciphers is not None and tls.ciphers.split(":") == ssl_policies.ciphers_of("ELBSecurityPolicy-2016-08")
+    assert tls.ciphers is not None
+    assert tls.ciphers.split(":") == ssl_policies.ciphers_of("ELBSecurityPolicy-2016-08")
 
 
 def test_a_tls13_policy_has_no_maximum_and_splits_its_suites() -> None:
