@@ -45,6 +45,7 @@ from skiff.controllers.task_retention import StoppedTaskRetention
 from skiff.dns.cloudmap import CloudMapSource
 from skiff.lb.dns_source import BalancerNames
 from skiff.lb.manager import LoadBalancing
+from skiff.lb.metrics import BalancerMetrics
 from skiff.net.hosts import HostsFile
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.registry.manager import Registry
@@ -424,12 +425,16 @@ def connect_load_balancing(
     targets = TargetRegistration(store, ecs.services, ecs.tasks)
     scheduler.target_health = targets.targets_healthy
     agent.env.stop_gates.append(targets)
+    # AWS/ApplicationELB metrics from HAProxy's counters, every metrics period
+    balancer_metrics = BalancerMetrics(store, balancing, config.metrics_period_seconds)
 
     async def start(_: web.Application) -> None:
         await balancing.start()
         targets.start()
+        balancer_metrics.start()
 
     async def quiesce() -> None:
+        await balancer_metrics.stop()
         await targets.stop()
         await balancing.stop()  # HAProxy keeps serving; the next start adopts it
 
@@ -439,6 +444,7 @@ def connect_load_balancing(
     async def resume() -> None:
         await balancing.start()
         targets.start()
+        balancer_metrics.start()
 
     # a reset stops HAProxy for good and withdraws the balancers' names; the next balancer starts it
     resets.add("elb: data path and target registration stop", Phase.QUIESCE, quiesce)
