@@ -331,6 +331,8 @@ def build(config: Config, store: Store | None = None) -> Server:
     assert isinstance(elbv2, Elbv2Provider)
     # the data path marks a new balancer active once HAProxy serves it (at once with SKIFF_LB=off)
     elbv2.load_balancers.activate = lambda _store, _arn: None
+    # two servers on one host never share a balancer address (their HAProxys would share the port)
+    elbv2.load_balancers.addresses_elsewhere = HostsFile(config.instance_id()).others_addresses
     ecs.services.check_load_balancers = load_balancer_checker(elbv2.target_groups)
     connect_registry(config, store, providers, agent, api, resets, board)
     connect_metrics(config, store, providers, api, resets)
