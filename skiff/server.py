@@ -51,6 +51,7 @@ from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.registry.manager import Registry
 from skiff.registry.publishing import RegistryPublishing
 from skiff.registry.supervisor import RegistrySupervisor
+from skiff.runtime.docker import DockerClient
 from skiff.security.ca import LocalCA
 from skiff.security.registry_tokens import RegistryTokens
 from skiff.security.sealing import Sealer
@@ -377,7 +378,7 @@ def connect_metrics(
     retention = MetricRetention(store)
     collector = StatsCollector(
         store,
-        agent.docker,
+        DockerClient(agent.docker.socket_path),  # its own connections: never queued behind the agent's
         lambda: [runner.doc for runner in list(agent.runners.values())],
         period=config.metrics_period_seconds,
     )
