@@ -46,6 +46,7 @@ from skiff.controllers.task_retention import StoppedTaskRetention
 from skiff.dns.cloudmap import CloudMapSource
 from skiff.lb.dns_source import BalancerNames
 from skiff.lb.manager import LoadBalancing
+from skiff.lb.metrics import BalancerMetrics
 from skiff.net.hosts import HostsFile
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.registry.manager import Registry
@@ -332,6 +333,8 @@ def build(config: Config, store: Store | None = None) -> Server:
     assert isinstance(elbv2, Elbv2Provider)
     # the data path marks a new balancer active once HAProxy serves it (at once with SKIFF_LB=off)
     elbv2.load_balancers.activate = lambda _store, _arn: None
+    # two servers on one host never share a balancer address (their HAProxys would share the port)
+    elbv2.load_balancers.addresses_elsewhere = HostsFile(config.instance_id()).others_addresses
     ecs.services.check_load_balancers = load_balancer_checker(elbv2.target_groups)
     connect_registry(config, store, providers, agent, api, resets, board)
     connect_metrics(config, store, providers, api, resets)
@@ -415,12 +418,16 @@ def connect_load_balancing(
     targets = TargetRegistration(store, ecs.services, ecs.tasks)
     scheduler.target_health = targets.targets_healthy
     agent.env.stop_gates.append(targets)
+    # AWS/ApplicationELB metrics from HAProxy's counters, every metrics period
+    balancer_metrics = BalancerMetrics(store, balancing, config.metrics_period_seconds)
 
     async def start(_: web.Application) -> None:
         await balancing.start()
         targets.start()
+        balancer_metrics.start()
 
     async def quiesce() -> None:
+        await balancer_metrics.stop()
         await targets.stop()
         await balancing.stop()  # HAProxy keeps serving; the next start adopts it
 
@@ -430,6 +437,7 @@ def connect_load_balancing(
     async def resume() -> None:
         await balancing.start()
         targets.start()
+        balancer_metrics.start()
 
     # a reset stops HAProxy for good and withdraws the balancers' names; the next balancer starts it
     resets.add("elb: data path and target registration stop", Phase.QUIESCE, quiesce)

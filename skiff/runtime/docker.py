@@ -25,11 +25,11 @@ import aiohttp
 
 from skiff.runtime.streams import (
     StreamFormatError,
-    demux_lines,
+    demux_batches,
     error_message,
     json_lines,
     pull_error,
-    raw_lines,
+    raw_batches,
 )
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
@@ -348,7 +348,18 @@ class DockerClient:
     async def container_logs(
         self, container_id: str, *, follow: bool, since: float | None = None, timestamps: bool = True
     ) -> AsyncIterator[tuple[str, bytes]]:
-        """("stdout" | "stderr", line) for each line logged, without the newline.
+        """("stdout" | "stderr", line) for each line logged, without the newline
+        (`container_log_batches`, line by line)."""
+        async for batch in self.container_log_batches(
+            container_id, follow=follow, since=since, timestamps=timestamps
+        ):
+            for item in batch:
+                yield item
+
+    async def container_log_batches(
+        self, container_id: str, *, follow: bool, since: float | None = None, timestamps: bool = True
+    ) -> AsyncIterator[list[tuple[str, bytes]]]:
+        """("stdout" | "stderr", line) pairs logged, without the newline, a list per chunk read.
 
         With `timestamps`, each line starts with Docker's RFC 3339 nano timestamp and a space.
         With `follow`, the stream ends when the container stops. A TTY container has one stream,
@@ -367,10 +378,10 @@ class DockerClient:
         if since is not None:
             params["since"] = f"{since:.9f}"
         async with self._stream("GET", f"/containers/{_q(container_id)}/logs", params=params) as response:
-            lines = raw_lines(response.content) if tty else demux_lines(response.content)
+            batches = raw_batches(response.content) if tty else demux_batches(response.content)
             try:
-                async for item in lines:
-                    yield item
+                async for batch in batches:
+                    yield batch
             except (aiohttp.ClientError, OSError):
                 return  # the daemon went away: the log stream ends
             except StreamFormatError as exc:

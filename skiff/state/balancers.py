@@ -59,7 +59,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from skiff.state.scope import Scope
@@ -297,13 +297,14 @@ def task_address(address: str) -> str | None:
     return f"169.254.{parts[2]}.{parts[3]}"
 
 
-def allocate_address(store: Store) -> str:
-    """A 127.77.0.0/16 address no balancer holds; call inside the transaction that saves it.
+def allocate_address(store: Store, taken: Collection[str] = ()) -> str:
+    """A 127.77.0.0/16 address no balancer holds, nor is in `taken` (other servers' on this
+    host); call inside the transaction that saves it.
 
     Addresses are handed out in turn (a counter), so a deleted balancer's address comes back only
     after the rest of the range has been used; each has a task-facing twin (`task_address`).
     """
-    used = {address_of(doc) for doc in store.find(LOAD_BALANCERS)}
+    used = {address_of(doc) for doc in store.find(LOAD_BALANCERS)} | set(taken)
     size = ADDRESS_NETWORK.num_addresses - 2  # neither .0.0 nor .255.255
     for _ in range(size):
         n = (store.next_number("elb-address") - 1) % size + 1

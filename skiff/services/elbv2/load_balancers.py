@@ -8,7 +8,7 @@ as its address is allocated; the data path (skiff/lb) instead flips it once HAPr
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from skiff.services.elbv2 import exceptions as err
@@ -42,6 +42,8 @@ class LoadBalancerBackend:
         self.store = store
         self.network = network
         self.activate: Activate = activate_at_once
+        # addresses other skiff servers on this host hand out (server.py: their /etc/hosts blocks)
+        self.addresses_elsewhere: Callable[[], Collection[str]] = tuple
 
     # -- lookups ------------------------------------------------------------------------------
     def get(self, scope: Scope, arn: str) -> Document | None:
@@ -154,7 +156,7 @@ class LoadBalancerBackend:
                 records.INTERNAL: {
                     "account": scope.account,
                     "region": scope.region,
-                    "address": records.allocate_address(self.store),
+                    "address": records.allocate_address(self.store, taken=self.addresses_elsewhere()),
                     "attributes": {},
                 },
             }

@@ -114,3 +114,10 @@ def test_every_allocated_address_has_a_twin(store: SqliteStore) -> None:
     with store.transaction():
         for _ in range(300):
             assert task_address(records.allocate_address(store)) is not None
+
+
+def test_addresses_other_servers_hold_are_skipped(store: SqliteStore) -> None:
+    with store.transaction():
+        first = records.allocate_address(store, taken={"127.77.0.2", "127.77.0.3"})
+        second = records.allocate_address(store, taken={"127.77.0.2", "127.77.0.3"})
+    assert (first, second) == ("127.77.0.1", "127.77.0.4")
