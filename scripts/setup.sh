@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-SYSTEM_PACKAGES=(docker.io haproxy docker-registry busybox-static debootstrap iproute2 iptables)
+SYSTEM_PACKAGES=(docker.io haproxy docker-registry busybox-static debootstrap iproute2 iptables tmux)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do

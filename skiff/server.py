@@ -326,7 +326,7 @@ def build(config: Config, store: Store | None = None) -> Server:
     resets.add("controllers: start", Phase.RESUME, start_controllers)
     api.on_startup.append(start_agent)
     api.on_cleanup.append(stop_agent)
-    connect_load_balancing(config, store, scheduler, ecs, agent, api, resets)
+    connect_load_balancing(config, store, scheduler, ecs, agent, api, resets, board)
     elbv2 = providers["elbv2"]
     assert isinstance(elbv2, Elbv2Provider)
     # the data path marks a new balancer active once HAProxy serves it (at once with SKIFF_LB=off)
@@ -399,6 +399,7 @@ def connect_load_balancing(
     agent: Agent,
     api: web.Application,
     resets: ResetHooks,
+    board: StatusBoard,
 ) -> None:
     """ELBv2's data path on HAProxy, and ECS services' tasks as targets (out before they stop)."""
     sealer = Sealer.for_data_dir(config.data_dir)
@@ -435,11 +436,38 @@ def connect_load_balancing(
         balancer_metrics.start()
 
     # a reset stops HAProxy for good and withdraws the balancers' names; the next balancer starts it
+    version: list[str] = []
+
+    async def haproxy_status() -> dict[str, Any]:
+        if not config.lb:
+            return {"up": False, "enabled": False}
+        if not version:
+            version.append(await haproxy_version(balancing.supervisor.binary))
+        pid = balancing.supervisor.recorded_pid()
+        balancers = len(balancer_records.load_balancers(store))
+        note = None if pid or balancers else "starts with the first load balancer"
+        return {"up": pid is not None, "version": version[0] or None, "pid": pid, "balancers": balancers,
+                "note": note}  # fmt: skip
+
+    board.add("haproxy", haproxy_status)
     resets.add("elb: data path and target registration stop", Phase.QUIESCE, quiesce)
     resets.add("elb: HAProxy and balancer names", Phase.RUNTIME, balancing.reset)
     resets.add("elb: data path and target registration start", Phase.RESUME, resume)
     api.on_startup.append(start)
     api.on_cleanup.insert(0, stop)
+
+
+async def haproxy_version(binary: str) -> str:
+    """`haproxy -v`'s version number ("" when it cannot be run)."""
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            binary, "-v", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+        )
+        output, _ = await asyncio.wait_for(proc.communicate(), 10)
+    except (OSError, TimeoutError):
+        return ""
+    words = output.decode(errors="replace").split()
+    return words[2] if len(words) > 2 and words[0] == "HAProxy" else ""
 
 
 def connect_registry(
