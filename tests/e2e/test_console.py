@@ -3,7 +3,8 @@ shared server with real containers.
 
 - a service scaled from its page reaches the new count (the page shows it, ECS agrees);
 - the live log view shows a line a task printed after the page opened;
-- a chart shows datapoints (network bytes published with PutMetricData, as the stats collector would);
+- charts show datapoints: CPU and memory from the stats collector, network bytes published with
+  PutMetricData (the cluster has no Container Insights);
 - a task stopped from its page shows its stop reason; an exited container's exit code shows;
 - secrets and parameters appear by name, never with their values.
 
@@ -25,7 +26,14 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.task_support import TaskLab, container_def
+from tests.conftest import SkiffServer, start_server
+from tests.e2e.task_support import (
+    CLEANUP_SECONDS,
+    TaskLab,
+    container_def,
+    remove_server_leftovers,
+    server_subnets,
+)
 from tests.e2e.test_services import ServiceLab
 
 pytestmark = pytest.mark.e2e
@@ -38,6 +46,24 @@ CLOCK = 'while true; do echo "now $(date +%s)"; sleep 1; done'
 WAIT_MS = 60_000
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def e2e_server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SkiffServer | None]:
+    """The module's own server, publishing task metrics every 3 s (the CPU chart fills quickly)."""
+    if os.environ.get("SKIFF_TEST_ENDPOINT"):
+        yield None
+        return
+    env = {"SKIFF_TASK_CLEANUP_SECONDS": CLEANUP_SECONDS, "SKIFF_METRICS_PERIOD_SECONDS": "3"}
+    server = start_server(tmp_path_factory.mktemp("skiff-console"), env=env)
+    try:
+        yield server
+    finally:
+        subnets = server_subnets(server.endpoint)
+        server.stop()
+        remove_server_leftovers(subnets)
+    log = server.log()
+    assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
 
 
 @pytest.fixture(scope="module")
@@ -175,19 +201,24 @@ def test_a_chart_shows_datapoints(
         Namespace="ECS/ContainerInsights",
         MetricData=[
             {
-                "MetricName": "NetworkRxBytes",
+                "MetricName": name,
                 "Dimensions": dimensions,
                 "Timestamp": now - dt.timedelta(minutes=minutes),
-                "Value": 1000.0 + 300 * minutes,
+                "Value": scale * (10 + (minutes * 7) % 5),
                 "Unit": "Bytes/Second",
             }
             for minutes in range(1, 8)
+            for name, scale in (("NetworkRxBytes", 300.0), ("NetworkTxBytes", 120.0))
         ],
     )
     open_console(page, endpoint, f"/service/{services.cluster}/{clock_service}")
     page.wait_for_selector("#chart-rx canvas", timeout=WAIT_MS)
+    page.wait_for_selector("#chart-tx canvas", timeout=WAIT_MS)
     points = int(page.get_attribute("#chart-rx", "data-points") or 0)
     assert points >= 7, points
+    # CPU and memory come from the stats collector (every 3 s on this server)
+    page.wait_for_selector("#chart-cpu canvas", timeout=WAIT_MS)
+    page.wait_for_selector("#chart-memory canvas", timeout=WAIT_MS)
     shot(page, "service-charts")
 
 
