@@ -22,6 +22,7 @@ from skiff.agent.metadata.credentials import TaskCredentials
 from skiff.agent.metadata.ratelimit import RateLimiter
 from skiff.agent.metadata.server import MetadataEndpoint
 from skiff.agent.metadata.stats import StatsSampler
+from skiff.agent.stats import StatsCollector
 from skiff.agent.task_dns import TaskDns
 from skiff.api.errors import AwsError
 from skiff.api.gateway import MAX_BODY_BYTES, Gateway
@@ -30,8 +31,10 @@ from skiff.auth.authorizer import Authorizer, RootKeys
 from skiff.auth.simulation import Simulator
 from skiff.config import Config
 from skiff.console.access import Gatekeeper
+from skiff.console.backend import ConsoleBackend
 from skiff.console.internal import InternalEndpoints, StatusBoard
 from skiff.console.reset import Phase, ResetHooks
+from skiff.console.web import Console
 from skiff.controllers.alarm_evaluation import AlarmEvaluator
 from skiff.controllers.autoscaling import AutoScalingController
 from skiff.controllers.discovery_registration import DiscoveryRegistration
@@ -335,9 +338,12 @@ def build(config: Config, store: Store | None = None) -> Server:
     elbv2.load_balancers.addresses_elsewhere = HostsFile(config.instance_id()).others_addresses
     ecs.services.check_load_balancers = load_balancer_checker(elbv2.target_groups)
     connect_registry(config, store, providers, agent, api, resets, board)
-    connect_metrics(config, store, providers, api, resets)
+    connect_metrics(config, store, providers, agent, api, resets)
     connect_status(board, agent, dns)
     InternalEndpoints(gate, resets, board).add_routes(api)
+    # the web console: the same providers, in-process, with the caller's identity
+    backend = ConsoleBackend(providers, authorizer, config.default_region)
+    Console(gate, backend, config.metrics_period_seconds).add_routes(api)
     api.router.add_route("*", "/{tail:.*}", gateway.handle)  # last: every other path is an AWS API
     return Server(api, metadata, agent, resets)
 
@@ -359,34 +365,47 @@ def connect_status(board: StatusBoard, agent: Agent, dns: TaskDns) -> None:
 
 
 def connect_metrics(
-    config: Config, store: Store, providers: dict[str, Provider], api: web.Application, resets: ResetHooks
+    config: Config,
+    store: Store,
+    providers: dict[str, Provider],
+    agent: Agent,
+    api: web.Application,
+    resets: ResetHooks,
 ) -> None:
-    """CloudWatch: alarms evaluated every period, retention and downsampling of datapoints; with a
-    shortened period (SKIFF_METRICS_PERIOD_SECONDS) datapoints are kept per second too."""
+    """CloudWatch: the running tasks' metrics collected from Docker's stats every period, alarms
+    evaluated every period, retention and downsampling of datapoints; with a shortened period
+    (SKIFF_METRICS_PERIOD_SECONDS) datapoints are kept per second too."""
     cloudwatch = providers["cloudwatch"]
     assert isinstance(cloudwatch, CloudWatchProvider)
     cloudwatch.data.fine_storage = config.metrics_period_seconds < 60
     evaluator = AlarmEvaluator(store, metrics_period=config.metrics_period_seconds)
     retention = MetricRetention(store)
-
-    async def start_metrics(_: web.Application) -> None:
-        evaluator.start()
-        retention.start()
-
-    async def stop_metrics(_: web.Application) -> None:
-        await evaluator.stop()
-        await retention.stop()
+    collector = StatsCollector(
+        store,
+        agent.docker,
+        lambda: [runner.doc for runner in list(agent.runners.values())],
+        period=config.metrics_period_seconds,
+    )
 
     async def stop_loops() -> None:
+        await collector.stop()
         await evaluator.stop()
         await retention.stop()
 
     def start_loops() -> None:
+        collector.start()
         evaluator.start()
         retention.start()
 
-    resets.add("cloudwatch: alarm evaluation and retention stop", Phase.QUIESCE, stop_loops)
-    resets.add("cloudwatch: alarm evaluation and retention start", Phase.RESUME, start_loops)
+    async def start_metrics(_: web.Application) -> None:
+        start_loops()
+
+    async def stop_metrics(_: web.Application) -> None:
+        await stop_loops()
+
+    resets.add("cloudwatch: collector, alarm evaluation and retention stop", Phase.QUIESCE, stop_loops)
+    resets.add("cloudwatch: collector's samples", Phase.CACHES, collector.forget)
+    resets.add("cloudwatch: collector, alarm evaluation and retention start", Phase.RESUME, start_loops)
     api.on_startup.append(start_metrics)
     api.on_cleanup.insert(0, stop_metrics)
 

@@ -340,9 +340,11 @@ class DockerClient:
         )
         return int(_as_dict(reply, "container wait")["StatusCode"])
 
-    async def container_stats(self, container_id: str) -> dict[str, Any]:
-        """One stats sample (with `precpu_stats` from a second earlier, so it takes ~1 s)."""
-        reply = await self._call("GET", f"/containers/{_q(container_id)}/stats", params={"stream": "false"})
+    async def container_stats(self, container_id: str, *, one_shot: bool = False) -> dict[str, Any]:
+        """One stats sample (with `precpu_stats` from a second earlier, so it takes ~1 s); with
+        `one_shot` at once, without `precpu_stats` (the caller keeps the previous sample)."""
+        params = {"stream": "false", "one-shot": "true"} if one_shot else {"stream": "false"}
+        reply = await self._call("GET", f"/containers/{_q(container_id)}/stats", params=params)
         return _as_dict(reply, "container stats")
 
     async def container_logs(
