@@ -147,7 +147,7 @@ def test_scheduled_action_sets_the_capacity(svc: ServiceLab, aas: Any) -> None:
     wait_running(svc, name, 1, 60)
     target = target_of(svc, name)
     aas.register_scalable_target(**target, MinCapacity=1, MaxCapacity=3)
-    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=4)
+    when = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=4)).replace(microsecond=0)  # at() has seconds
     aas.put_scheduled_action(
         **target, ScheduledActionName="morning", Schedule=f"at({when.strftime('%Y-%m-%dT%H:%M:%S')})",
         ScalableTargetAction={"MinCapacity": 2, "MaxCapacity": 3},
@@ -444,7 +444,7 @@ def test_a_kill_during_scheduled_actions_never_acts_twice(
     aas.register_scalable_target(**target, MinCapacity=1, MaxCapacity=4)
 
     def schedule(action: str, seconds: float, minimum: int) -> dt.datetime:
-        when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+        when = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).replace(microsecond=0)
         aas.put_scheduled_action(
             **target, ScheduledActionName=action, Schedule=f"at({when.strftime('%Y-%m-%dT%H:%M:%S')})",
             ScalableTargetAction={"MinCapacity": minimum, "MaxCapacity": 4},
