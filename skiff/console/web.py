@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -33,6 +34,7 @@ from skiff.console.internal import json_response, refusal
 from skiff.console.live import Live
 from skiff.console.views import Views
 
+log = logging.getLogger("skiff.console")
 STATIC = Path(__file__).resolve().parent / "static"
 PREFIX = "/console"
 
@@ -110,6 +112,11 @@ class Console:
                 return await handler(caller, request)
             except AwsError as error:
                 return _error(error)
+            except (web.HTTPException, ConnectionResetError):
+                raise
+            except Exception:
+                log.exception("console view %s failed", request.path)
+                return json_response({"__type": "InternalFailure", "message": "The console failed."}, 500)
 
         return guarded
 

@@ -170,3 +170,28 @@ def test_a_loopback_server_is_open(endpoint: str) -> None:
     assert escape.status_code == 404
     unknown = requests.get(f"{server_endpoint}/console/api/nothing-here", timeout=30)
     assert unknown.status_code == 404 and unknown.json()["__type"] == "NotFoundException"
+
+
+def test_bad_input_is_a_4xx(endpoint: str) -> None:
+    base = endpoint.rstrip("/")
+    page = requests.get(f"{base}/console", timeout=30).text
+    found = re.search(r'name="skiff-csrf" content="([^"]+)"', page)
+    assert found is not None
+    headers = {"X-Skiff-Csrf": found.group(1)}
+    for path in (
+        "tasks/x/%00",
+        "services/nowhere/b",
+        "clusters/%20",
+        "metrics/c/s?minutes=abc",
+        "logs?group=&stream=",
+        "logs?group=%00&stream=x",
+        "services/" + "a" * 400 + "/b",
+    ):
+        reply = requests.get(f"{base}/console/api/{path}", timeout=30)
+        assert 400 <= reply.status_code < 500, (path, reply.status_code, reply.text)
+        assert reply.json()["__type"], path
+    scale = f"{base}/console/api/services/nowhere/web/scale"
+    for body in (b"[1]", b"{", b'{"desiredCount": -1}', b'{"desiredCount": true}', b'{"desiredCount": 1.5}'):
+        reply = requests.post(scale, data=body, headers=headers, timeout=30)
+        assert 400 <= reply.status_code < 500, (body, reply.status_code, reply.text)
+    assert requests.get(f"{base}/console/api/metrics/c/s?minutes=99999999", timeout=30).status_code == 200
