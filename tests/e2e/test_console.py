@@ -272,6 +272,10 @@ def test_pages_of_the_other_services(
     group = elbv2.create_target_group(
         Name="console-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip"
     )["TargetGroups"][0]
+    elbv2.modify_target_group_attributes(
+        TargetGroupArn=group["TargetGroupArn"],
+        Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "0"}],
+    )
     elbv2.create_listener(
         LoadBalancerArn=lb_arn,
         Protocol="HTTP",
@@ -280,7 +284,26 @@ def test_pages_of_the_other_services(
     )
     client_factory("servicediscovery").create_http_namespace(Name="console-ns")
     client_factory("ecr").create_repository(repositoryName="console/app")
+    # a service behind the balancer: its page shows its targets' health
+    web = services.lab.register(
+        [container_def("web", "httpd -f -p 8080", portMappings=[{"containerPort": 8080}])],
+        family="console-web",
+    )
+    services.create(
+        web,
+        1,
+        name="console-web",
+        loadBalancers=[
+            {"targetGroupArn": group["TargetGroupArn"], "containerName": "web", "containerPort": 8080}
+        ],
+    )
     try:
+        open_console(page, endpoint, f"/service/{services.cluster}/console-web")
+        page.wait_for_function(
+            "document.getElementById('targets').textContent.includes(':8080')", timeout=WAIT_MS
+        )
+        assert "console-tg" in page.inner_text("#targets")
+        shot(page, "service-targets")
         open_console(page, endpoint, "/balancers")
         page.wait_for_function(
             "document.getElementById('lbs').textContent.includes('console-alb')", timeout=WAIT_MS
@@ -302,4 +325,5 @@ def test_pages_of_the_other_services(
         )
         shot(page, "clusters")
     finally:
+        services.ecs.delete_service(cluster=services.cluster, service="console-web", force=True)
         elbv2.delete_load_balancer(LoadBalancerArn=lb_arn)
