@@ -260,6 +260,8 @@
         ["Zone", esc(t.availabilityZone)], ["Task role", esc(t.taskRoleArn)],
         ["Created", esc(when(t.createdAt))], ["Started", esc(when(t.startedAt))], ["Stopped", esc(when(t.stoppedAt))],
         ["ARN", `<span class="mono">${esc(t.taskArn)}</span>`],
+        ["Network", Object.entries(t.network || {}).map(([k, v]) => `${esc(k)}: <span class="mono">${esc(v)}</span>`).join("<br>")],
+        ["Tags", (t.tags || []).map((x) => `${esc(x.key)}=${esc(x.value)}`).join(", ")],
       ]));
       fill("containers", table(t.containers, [
         ["Container", (c) => esc(c.name) + (c.essential ? "" : ' <span class="empty">(not essential)</span>')],
