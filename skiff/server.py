@@ -343,7 +343,9 @@ def build(config: Config, store: Store | None = None) -> Server:
     InternalEndpoints(gate, resets, board).add_routes(api)
     # the web console: the same providers, in-process, with the caller's identity
     backend = ConsoleBackend(providers, authorizer, config.default_region)
-    Console(gate, backend, config.metrics_period_seconds).add_routes(api)
+    console = Console(gate, backend, config.metrics_period_seconds)
+    console.add_routes(api)
+    board.add("console", console.status)
     api.router.add_route("*", "/{tail:.*}", gateway.handle)  # last: every other path is an AWS API
     return Server(api, metadata, agent, resets)
 

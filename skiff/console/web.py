@@ -93,6 +93,17 @@ class Console:
             router.add_post(api + path, self._guard(handler, action=True))
         router.add_route("*", api + "/{tail:.*}", self._unknown)
 
+    def status(self) -> dict[str, Any]:
+        """The console's part of `skiff status`: its address, and whether the chart library is there."""
+        charts = (vendor_dir() / "uplot" / "dist" / "uPlot.iife.min.js").is_file()
+        login = "open to local callers" if self.gate.open else "login required"
+        return {
+            "up": True,
+            "address": f"{PREFIX} ({login})",
+            "note": "charts: uPlot" if charts else "chart library missing (make setup)",
+            "charts": charts,
+        }
+
     # -- who may ----------------------------------------------------------------------------------
     async def _caller(self, request: web.Request) -> Caller | None:
         return self.gate.caller(request) or await self.gate.signed_caller(request)

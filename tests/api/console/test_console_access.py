@@ -168,6 +168,8 @@ def test_a_loopback_server_is_open(endpoint: str) -> None:
     assert vendor.status_code == 200, "make setup installs uPlot from npm"
     escape = requests.get(f"{server_endpoint}/console/vendor/..%2F..%2F..%2Fpyvenv.cfg", timeout=30)
     assert escape.status_code == 404
+    part = requests.get(f"{server_endpoint}/_skiff/status", timeout=30).json()["parts"]["console"]
+    assert part["up"] and part["charts"] and "open to local callers" in part["address"]
     unknown = requests.get(f"{server_endpoint}/console/api/nothing-here", timeout=30)
     assert unknown.status_code == 404 and unknown.json()["__type"] == "NotFoundException"
 
