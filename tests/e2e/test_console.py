@@ -6,7 +6,8 @@ shared server with real containers.
 - charts show datapoints: CPU and memory from the stats collector, network bytes published with
   PutMetricData (the cluster has no Container Insights);
 - a task stopped from its page shows its stop reason; an exited container's exit code shows;
-- secrets and parameters appear by name, never with their values.
+- secrets and parameters appear by name, never with their values;
+- a server bound elsewhere (SKIFF_HOST) shows the login form, and actions need the CSRF token.
 
 With SKIFF_CONSOLE_SCREENSHOTS=1 the test also writes the main pages to docs/console/*.png
 (scripts/console-screenshots.sh).
@@ -26,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SkiffServer, start_server
+from tests.conftest import CREDENTIALS, SkiffServer, start_server
 from tests.e2e.task_support import (
     CLEANUP_SECONDS,
     TaskLab,
@@ -327,3 +328,39 @@ def test_pages_of_the_other_services(
     finally:
         services.ecs.delete_service(cluster=services.cluster, service="console-web", force=True)
         elbv2.delete_load_balancer(LoadBalancerArn=lb_arn)
+
+
+def test_a_server_bound_elsewhere_asks_for_a_login(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """SKIFF_HOST=0.0.0.0: the page is the login form; a wrong secret is refused; the right pair
+    opens the console, whose actions then carry the session's CSRF token."""
+    server = start_server(tmp_path_factory.mktemp("console-login"), env={"SKIFF_HOST": "0.0.0.0"})
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        url = f"http://127.0.0.1:{server.port}"
+        page.goto(f"{url}/console")
+        page.wait_for_selector("input[name=access_key_id]", timeout=WAIT_MS)
+        assert page.url.endswith("/console/login")
+        page.fill("input[name=access_key_id]", CREDENTIALS["AWS_ACCESS_KEY_ID"])
+        page.fill("input[name=secret_access_key]", "wrong")
+        page.click("button[type=submit]")
+        page.wait_for_selector("text=not right", timeout=WAIT_MS)
+        page.fill("input[name=access_key_id]", CREDENTIALS["AWS_ACCESS_KEY_ID"])
+        page.fill("input[name=secret_access_key]", CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+        page.click("button[type=submit]")
+        page.wait_for_selector("#clusters .empty", timeout=WAIT_MS)
+        cookie = next(c for c in context.cookies() if c["name"] == "skiff_session")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        # the page's own fetch carries the token; one without it is refused
+        status = page.evaluate(
+            """async () => (await fetch('/console/api/services/x/y/scale', {method: 'POST',
+                 body: '{"desiredCount": 1}'})).status"""
+        )
+        assert status == 403
+        page.click("#logout")
+        page.wait_for_selector("input[name=access_key_id]", timeout=WAIT_MS)
+    finally:
+        context.close()
+        server.stop()
