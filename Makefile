@@ -2,6 +2,8 @@
 # `make test` does the same set-up, then lint, type checks and every test.
 PY := .venv/bin/python
 export SKIFF_DATA_DIR ?= $(HOME)/.skiff
+# make test: one worker for the e2e modules (one after another), one for the rest (tests/conftest.py)
+TEST_WORKERS ?= 2
 
 .PHONY: setup run test lint typecheck unit api bench clean
 
@@ -24,7 +26,7 @@ typecheck: setup
 
 test: setup lint typecheck
 	@echo "==> pytest"
-	@.venv/bin/pytest -q -p no:cacheprovider
+	@.venv/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 bench: setup
 	@test -x .bench-venv/bin/python || python3 -m venv .bench-venv

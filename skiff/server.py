@@ -31,8 +31,10 @@ from skiff.auth.authorizer import Authorizer, RootKeys
 from skiff.auth.simulation import Simulator
 from skiff.config import Config
 from skiff.console.access import Gatekeeper
+from skiff.console.backend import ConsoleBackend
 from skiff.console.internal import InternalEndpoints, StatusBoard
 from skiff.console.reset import Phase, ResetHooks
+from skiff.console.web import Console
 from skiff.controllers.alarm_evaluation import AlarmEvaluator
 from skiff.controllers.autoscaling import AutoScalingController
 from skiff.controllers.discovery_registration import DiscoveryRegistration
@@ -340,6 +342,11 @@ def build(config: Config, store: Store | None = None) -> Server:
     connect_metrics(config, store, providers, agent, api, resets)
     connect_status(board, agent, dns)
     InternalEndpoints(gate, resets, board).add_routes(api)
+    # the web console: the same providers, in-process, with the caller's identity
+    backend = ConsoleBackend(providers, authorizer, config.default_region)
+    console = Console(gate, backend, config.metrics_period_seconds)
+    console.add_routes(api)
+    board.add("console", console.status)
     api.router.add_route("*", "/{tail:.*}", gateway.handle)  # last: every other path is an AWS API
     return Server(api, metadata, agent, resets)
 

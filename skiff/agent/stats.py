@@ -60,7 +60,11 @@ class StatsCollector:
         self.published = 0  # datapoints written
         self._previous: dict[str, Counters] = {}  # container id -> its last sample
         self._limit = asyncio.Semaphore(CONCURRENT_REQUESTS)
-        self._loop = PeriodicLoop("metrics-collector", period, self.collect)
+        self._window: int | None = None  # the period (epoch // period) sampled last
+        # passes a few times a period, sampling in the first one after each boundary: one sample in
+        # every period, which alarms over N of N periods need (an interval loop drifts by the pass's
+        # own duration and leaves a period empty now and then)
+        self._loop = PeriodicLoop("metrics-collector", min(1.0, period / 10), self.tick)
 
     # -- life -------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -76,6 +80,14 @@ class StatsCollector:
         self._previous.clear()
 
     # -- one pass ---------------------------------------------------------------------------------
+    async def tick(self, now: dt.datetime | None = None) -> int:
+        """Sample once per period, stamped at the period's start; 0 when this one was sampled."""
+        window = int(metrics.epoch(now or dt.datetime.now(dt.UTC)) // self.period)
+        if window == self._window:
+            return 0
+        self._window = window
+        return await self.collect(metrics.from_epoch(window * self.period))
+
     async def collect(self, now: dt.datetime | None = None) -> int:
         """Sample every RUNNING task once and write its datapoints; returns how many were written."""
         running = [t for t in self.tasks() if t.get("lastStatus") == "RUNNING"]

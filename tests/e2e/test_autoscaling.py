@@ -7,6 +7,8 @@ cooldowns are scaled by 3/60 too, the balancers' metrics are published every 3 s
   its action) adds the right number of tasks, once per breach;
 - an ALBRequestCountPerTarget target tracking policy scales out under a bounded request loop
   through the balancer (HAProxy), whose AWS/ApplicationELB RequestCount counts each request once;
+- CPU target tracking (target 50 %) scales out while one task burns a core and back in to
+  MinCapacity after it stops, DescribeScalingActivities naming the High and then the Low alarm;
 - skiff killed (-9) just after a scheduled action fired, or before it was due, acts once.
 
 One server of the module's own (SKIFF_LB=on); HAProxy, which outlives skiff by design, is
@@ -32,12 +34,15 @@ import pytest
 from skiff.lb.supervisor import Supervisor
 from skiff.lb.task_access import TaskAccess
 from skiff.net.hosts import HostsFile
+from skiff.runtime.labels import ECS_TASK_ARN
 from tests.conftest import SkiffServer, start_server
 from tests.e2e.task_support import (
     CLEANUP_SECONDS,
     TaskLab,
     close_lab,
+    container_def,
     containers_labelled,
+    docker,
     make_lab,
     remove_containers,
     remove_server_leftovers,
@@ -142,7 +147,7 @@ def test_scheduled_action_sets_the_capacity(svc: ServiceLab, aas: Any) -> None:
     wait_running(svc, name, 1, 60)
     target = target_of(svc, name)
     aas.register_scalable_target(**target, MinCapacity=1, MaxCapacity=3)
-    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=4)
+    when = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=4)).replace(microsecond=0)  # at() has seconds
     aas.put_scheduled_action(
         **target, ScheduledActionName="morning", Schedule=f"at({when.strftime('%Y-%m-%dT%H:%M:%S')})",
         ScalableTargetAction={"MinCapacity": 2, "MaxCapacity": 3},
@@ -361,6 +366,65 @@ def test_alb_request_count_per_target_scales_out_under_a_request_loop(
     assert total("RequestCountPerTarget", {"TargetGroup": tg_dim}) > 0
 
 
+# burns one core while /tmp/burn exists (the test makes and removes it in the first task only)
+BURNER = "while :; do if [ -f /tmp/burn ]; then :; else sleep 0.2; fi; done"
+
+
+def burn(task_arn: str, on: bool) -> None:
+    (container,) = containers_labelled(f"{ECS_TASK_ARN}={task_arn}", running_only=True)
+    docker("exec", container, "sh", "-c", "touch /tmp/burn" if on else "rm -f /tmp/burn")
+
+
+def test_cpu_target_tracking_scales_out_under_a_burning_task_and_back_in(
+    svc: ServiceLab, aas: Any, cloudwatch: Any
+) -> None:
+    # one vCPU: a task burning a core is at about 100 % CPUUtilization
+    definition = svc.lab.register(
+        [container_def("burn", BURNER, linuxParameters={"initProcessEnabled": True})],
+        cpu="1024",
+        memory="2048",
+    )
+    name = svc.create(definition, 1)["serviceName"]
+    wait_running(svc, name, 1, 60)
+    (first,) = [t["taskArn"] for t in svc.live_tasks(name)]
+    target = target_of(svc, name)
+    aas.register_scalable_target(**target, MinCapacity=1, MaxCapacity=3)
+    aas.put_scaling_policy(
+        **target,
+        PolicyName="cpu50",
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 50.0,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+            "ScaleOutCooldown": 600,  # 30 s at the shortened period: one scale-out while it burns
+            "ScaleInCooldown": 60,
+        },
+    )
+    started = time.monotonic()
+    burn(first, True)
+    try:
+        out = svc.wait_for(name, lambda s: s["desiredCount"] > 1, "a scale-out", 60)
+        print(f"CPU target tracking: scale-out to {out['desiredCount']} decided after {seconds_of(started)}")
+    finally:
+        burn(first, False)
+    assert out["desiredCount"] in (2, 3)  # ceil(1 task x ~100 % / 50 %) = 2, at most MaxCapacity 3
+    stopped = time.monotonic()
+    # the Low alarm: 15 of 15 periods below 45 % (45 s at 3 s), then back to MinCapacity
+    wait_running(svc, name, 1, 120)
+    print(f"CPU target tracking: back to 1 task {seconds_of(stopped)} after the burning stopped")
+    found = activities(aas, target)  # newest first
+    assert [a["Description"] for a in found] == [
+        "Setting desired count to 1.",
+        f"Setting desired count to {out['desiredCount']}.",
+    ]
+    low, high = (a["Cause"] for a in found)
+    assert high.startswith(f"monitor alarm TargetTracking-{target['ResourceId']}-AlarmHigh-")
+    assert low.startswith(f"monitor alarm TargetTracking-{target['ResourceId']}-AlarmLow-")
+    assert all(c.endswith("in state ALARM triggered policy cpu50") for c in (low, high))
+    assert all(a["StatusCode"] == "Successful" for a in found)
+    assert svc.describe(name)["desiredCount"] == 1
+
+
 def restart(server: SkiffServer) -> None:
     """kill -9 the module's server and start it again on the same data dir and port."""
     server.stop(kill=True)
@@ -380,7 +444,7 @@ def test_a_kill_during_scheduled_actions_never_acts_twice(
     aas.register_scalable_target(**target, MinCapacity=1, MaxCapacity=4)
 
     def schedule(action: str, seconds: float, minimum: int) -> dt.datetime:
-        when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+        when = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).replace(microsecond=0)
         aas.put_scheduled_action(
             **target, ScheduledActionName=action, Schedule=f"at({when.strftime('%Y-%m-%dT%H:%M:%S')})",
             ScalableTargetAction={"MinCapacity": minimum, "MaxCapacity": 4},

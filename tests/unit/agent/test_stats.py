@@ -152,3 +152,25 @@ def test_gone_containers_are_forgotten_and_errors_skip_the_task(store: SqliteSto
 def test_the_collections_it_reads_are_the_ecs_backends() -> None:
     assert collector_module.CLUSTERS == clusters.CLUSTERS
     assert collector_module.SERVICES == service_model.SERVICES
+
+
+def test_ticks_sample_once_per_period_stamped_at_its_start(store: SqliteStore) -> None:
+    """Passes come a few times a period; only the first after each boundary samples, so every
+    period holds exactly one sample however long a pass takes (alarms over N of N need it)."""
+    docker = FakeDocker()
+    tasks = [task_doc(1, "app1", None)]
+    collector = StatsCollector(store, docker, lambda: tasks, period=5)  # type: ignore[arg-type]
+
+    async def scenario() -> list[int]:
+        published = []
+        for offset in (0.2, 1.0, 4.9, 5.3, 9.99, 10.0, 17.5):
+            docker.clock = int(offset)
+            published.append(await collector.tick(now=T0 + dt.timedelta(seconds=offset)))
+        return published
+
+    published = asyncio.run(scenario())
+    assert [n > 0 for n in published] == [True, False, False, True, False, True, True]
+    key = MetricKey.of(ACC, REG, "AWS/ECS", "CPUUtilization", {"ClusterName": "prod", "ServiceName": "web"})
+    points = metrics.query(store, key, T0, T0 + dt.timedelta(seconds=20), 5)
+    assert [(p.timestamp - T0).total_seconds() for p in points] == [0.0, 5.0, 10.0, 15.0]
+    assert all(p.stats.count == 1 for p in points)
