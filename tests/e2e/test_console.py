@@ -29,11 +29,9 @@ import pytest
 
 from tests.conftest import CREDENTIALS, SkiffServer, start_server
 from tests.e2e.task_support import (
-    CLEANUP_SECONDS,
     TaskLab,
     container_def,
-    remove_server_leftovers,
-    server_subnets,
+    module_server,
 )
 from tests.e2e.test_services import ServiceLab
 
@@ -55,16 +53,10 @@ def e2e_server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> 
     if os.environ.get("SKIFF_TEST_ENDPOINT"):
         yield None
         return
-    env = {"SKIFF_TASK_CLEANUP_SECONDS": CLEANUP_SECONDS, "SKIFF_METRICS_PERIOD_SECONDS": "3"}
-    server = start_server(tmp_path_factory.mktemp("skiff-console"), env=env)
-    try:
+    with module_server(
+        tmp_path_factory.mktemp("skiff-console"), {"SKIFF_METRICS_PERIOD_SECONDS": "3"}
+    ) as server:
         yield server
-    finally:
-        subnets = server_subnets(server.endpoint)
-        server.stop()
-        remove_server_leftovers(subnets)
-    log = server.log()
-    assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
 
 
 @pytest.fixture(scope="module")
