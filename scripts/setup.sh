@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-SYSTEM_PACKAGES=(docker.io haproxy docker-registry busybox-static debootstrap iproute2 iptables)
+SYSTEM_PACKAGES=(docker.io haproxy docker-registry busybox-static debootstrap iproute2 iptables tmux chromium)
+# npm (the console's front-end libraries) comes with Debian's npm package unless node is installed otherwise
+command -v npm >/dev/null 2>&1 || SYSTEM_PACKAGES+=(npm)
 
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
@@ -54,4 +56,14 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
   echo "$want" > "$STAMP"
 else
   say "Python environment up to date"
+fi
+
+# The web console's front-end libraries, from the npm registry, outside the repository.
+CONSOLE_VENDOR=.venv/share/skiff-console
+if [ ! -f "$CONSOLE_VENDOR/node_modules/uplot/dist/uPlot.iife.min.js" ]; then
+  say "Installing the console's chart library (uPlot) into $CONSOLE_VENDOR"
+  mkdir -p "$CONSOLE_VENDOR"
+  npm install --silent --no-audit --no-fund --prefix "$CONSOLE_VENDOR" uplot@1.6 >/dev/null
+else
+  say "Console libraries present"
 fi

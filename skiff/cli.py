@@ -1,4 +1,5 @@
-"""The `skiff` command line: `skiff server` runs the endpoint."""
+"""The `skiff` command line: `skiff server` runs the endpoint; the commands that look at and steer
+what runs (status, ps, services, logs, events, wait, top, exec, reset) live in skiff/commands/."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import typer
 from rich.console import Console
 
 from skiff import __version__
+from skiff.commands import events, logs, reset, services, status, tasks, top
 from skiff.config import Config
 from skiff.server import serve
 
@@ -56,6 +58,10 @@ def server(
 def version() -> None:
     """Print the version."""
     console.print(__version__)
+
+
+for group in (status, tasks, services, logs, events, top, reset):
+    group.register(app)
 
 
 def main() -> None:

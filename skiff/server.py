@@ -22,6 +22,7 @@ from skiff.agent.metadata.credentials import TaskCredentials
 from skiff.agent.metadata.ratelimit import RateLimiter
 from skiff.agent.metadata.server import MetadataEndpoint
 from skiff.agent.metadata.stats import StatsSampler
+from skiff.agent.stats import StatsCollector
 from skiff.agent.task_dns import TaskDns
 from skiff.api.errors import AwsError
 from skiff.api.gateway import MAX_BODY_BYTES, Gateway
@@ -30,8 +31,10 @@ from skiff.auth.authorizer import Authorizer, RootKeys
 from skiff.auth.simulation import Simulator
 from skiff.config import Config
 from skiff.console.access import Gatekeeper
+from skiff.console.backend import ConsoleBackend
 from skiff.console.internal import InternalEndpoints, StatusBoard
 from skiff.console.reset import Phase, ResetHooks
+from skiff.console.web import Console
 from skiff.controllers.alarm_evaluation import AlarmEvaluator
 from skiff.controllers.autoscaling import AutoScalingController
 from skiff.controllers.discovery_registration import DiscoveryRegistration
@@ -45,6 +48,7 @@ from skiff.controllers.task_retention import StoppedTaskRetention
 from skiff.dns.cloudmap import CloudMapSource
 from skiff.lb.dns_source import BalancerNames
 from skiff.lb.manager import LoadBalancing
+from skiff.lb.metrics import BalancerMetrics
 from skiff.net.firewall import Firewall
 from skiff.net.hosts import HostsFile
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
@@ -52,6 +56,7 @@ from skiff.net.sg_render import render as render_policy
 from skiff.registry.manager import Registry
 from skiff.registry.publishing import RegistryPublishing
 from skiff.registry.supervisor import RegistrySupervisor
+from skiff.runtime.docker import DockerClient
 from skiff.security.ca import LocalCA
 from skiff.security.registry_tokens import RegistryTokens
 from skiff.security.sealing import Sealer
@@ -329,17 +334,24 @@ def build(config: Config, store: Store | None = None) -> Server:
     resets.add("controllers: start", Phase.RESUME, start_controllers)
     api.on_startup.append(start_agent)
     api.on_cleanup.append(stop_agent)
-    connect_load_balancing(config, store, scheduler, ecs, agent, api, resets)
+    connect_load_balancing(config, store, scheduler, ecs, agent, api, resets, board)
     elbv2 = providers["elbv2"]
     assert isinstance(elbv2, Elbv2Provider)
     # the data path marks a new balancer active once HAProxy serves it (at once with SKIFF_LB=off)
     elbv2.load_balancers.activate = lambda _store, _arn: None
+    # two servers on one host never share a balancer address (their HAProxys would share the port)
+    elbv2.load_balancers.addresses_elsewhere = HostsFile(config.instance_id()).others_addresses
     ecs.services.check_load_balancers = load_balancer_checker(elbv2.target_groups)
     connect_registry(config, store, providers, agent, api, resets, board)
     connect_security_groups(config, store, providers, api, resets)
-    connect_metrics(config, store, providers, api, resets)
+    connect_metrics(config, store, providers, agent, api, resets)
     connect_status(board, agent, dns)
     InternalEndpoints(gate, resets, board).add_routes(api)
+    # the web console: the same providers, in-process, with the caller's identity
+    backend = ConsoleBackend(providers, authorizer, config.default_region)
+    console = Console(gate, backend, config.metrics_period_seconds)
+    console.add_routes(api)
+    board.add("console", console.status)
     api.router.add_route("*", "/{tail:.*}", gateway.handle)  # last: every other path is an AWS API
     return Server(api, metadata, agent, resets)
 
@@ -361,34 +373,47 @@ def connect_status(board: StatusBoard, agent: Agent, dns: TaskDns) -> None:
 
 
 def connect_metrics(
-    config: Config, store: Store, providers: dict[str, Provider], api: web.Application, resets: ResetHooks
+    config: Config,
+    store: Store,
+    providers: dict[str, Provider],
+    agent: Agent,
+    api: web.Application,
+    resets: ResetHooks,
 ) -> None:
-    """CloudWatch: alarms evaluated every period, retention and downsampling of datapoints; with a
-    shortened period (SKIFF_METRICS_PERIOD_SECONDS) datapoints are kept per second too."""
+    """CloudWatch: the running tasks' metrics collected from Docker's stats every period, alarms
+    evaluated every period, retention and downsampling of datapoints; with a shortened period
+    (SKIFF_METRICS_PERIOD_SECONDS) datapoints are kept per second too."""
     cloudwatch = providers["cloudwatch"]
     assert isinstance(cloudwatch, CloudWatchProvider)
     cloudwatch.data.fine_storage = config.metrics_period_seconds < 60
     evaluator = AlarmEvaluator(store, metrics_period=config.metrics_period_seconds)
     retention = MetricRetention(store)
-
-    async def start_metrics(_: web.Application) -> None:
-        evaluator.start()
-        retention.start()
-
-    async def stop_metrics(_: web.Application) -> None:
-        await evaluator.stop()
-        await retention.stop()
+    collector = StatsCollector(
+        store,
+        DockerClient(agent.docker.socket_path),  # its own connections: never queued behind the agent's
+        lambda: [runner.doc for runner in list(agent.runners.values())],
+        period=config.metrics_period_seconds,
+    )
 
     async def stop_loops() -> None:
+        await collector.stop()
         await evaluator.stop()
         await retention.stop()
 
     def start_loops() -> None:
+        collector.start()
         evaluator.start()
         retention.start()
 
-    resets.add("cloudwatch: alarm evaluation and retention stop", Phase.QUIESCE, stop_loops)
-    resets.add("cloudwatch: alarm evaluation and retention start", Phase.RESUME, start_loops)
+    async def start_metrics(_: web.Application) -> None:
+        start_loops()
+
+    async def stop_metrics(_: web.Application) -> None:
+        await stop_loops()
+
+    resets.add("cloudwatch: collector, alarm evaluation and retention stop", Phase.QUIESCE, stop_loops)
+    resets.add("cloudwatch: collector's samples", Phase.CACHES, collector.forget)
+    resets.add("cloudwatch: collector, alarm evaluation and retention start", Phase.RESUME, start_loops)
     api.on_startup.append(start_metrics)
     api.on_cleanup.insert(0, stop_metrics)
 
@@ -401,6 +426,7 @@ def connect_load_balancing(
     agent: Agent,
     api: web.Application,
     resets: ResetHooks,
+    board: StatusBoard,
 ) -> None:
     """ELBv2's data path on HAProxy, and ECS services' tasks as targets (out before they stop)."""
     sealer = Sealer.for_data_dir(config.data_dir)
@@ -415,12 +441,16 @@ def connect_load_balancing(
     targets = TargetRegistration(store, ecs.services, ecs.tasks)
     scheduler.target_health = targets.targets_healthy
     agent.env.stop_gates.append(targets)
+    # AWS/ApplicationELB metrics from HAProxy's counters, every metrics period
+    balancer_metrics = BalancerMetrics(store, balancing, config.metrics_period_seconds)
 
     async def start(_: web.Application) -> None:
         await balancing.start()
         targets.start()
+        balancer_metrics.start()
 
     async def quiesce() -> None:
+        await balancer_metrics.stop()
         await targets.stop()
         await balancing.stop()  # HAProxy keeps serving; the next start adopts it
 
@@ -430,8 +460,23 @@ def connect_load_balancing(
     async def resume() -> None:
         await balancing.start()
         targets.start()
+        balancer_metrics.start()
 
     # a reset stops HAProxy for good and withdraws the balancers' names; the next balancer starts it
+    version: list[str] = []
+
+    async def haproxy_status() -> dict[str, Any]:
+        if not config.lb:
+            return {"up": False, "enabled": False}
+        if not version:
+            version.append(await haproxy_version(balancing.supervisor.binary))
+        pid = balancing.supervisor.recorded_pid()
+        balancers = len(balancer_records.load_balancers(store))
+        note = None if pid or balancers else "starts with the first load balancer"
+        return {"up": pid is not None, "version": version[0] or None, "pid": pid, "balancers": balancers,
+                "note": note}  # fmt: skip
+
+    board.add("haproxy", haproxy_status)
     resets.add("elb: data path and target registration stop", Phase.QUIESCE, quiesce)
     resets.add("elb: HAProxy and balancer names", Phase.RUNTIME, balancing.reset)
     resets.add("elb: data path and target registration start", Phase.RESUME, resume)
@@ -467,6 +512,19 @@ def connect_security_groups(
     resets.add("security groups: enforcement start", Phase.RESUME, enforcement.start)
     api.on_startup.append(start)
     api.on_cleanup.insert(0, stop)
+
+
+async def haproxy_version(binary: str) -> str:
+    """`haproxy -v`'s version number ("" when it cannot be run)."""
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            binary, "-v", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+        )
+        output, _ = await asyncio.wait_for(proc.communicate(), 10)
+    except (OSError, TimeoutError):
+        return ""
+    words = output.decode(errors="replace").split()
+    return words[2] if len(words) > 2 and words[0] == "HAProxy" else ""
 
 
 def connect_registry(

@@ -27,6 +27,21 @@ CREDENTIALS = {
 }
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist (`make test`: `-n 2 --dist loadgroup`), every test that runs real containers
+    goes to one worker, in order, so e2e modules never overlap one another, while the other worker
+    takes the API and unit modules, a module at a time (their module-scoped servers are shared).
+    The e2e tests come first, so their worker starts on them at once."""
+
+    def is_e2e(item: pytest.Item) -> bool:
+        return item.get_closest_marker("e2e") is not None or "/tests/e2e/" in str(item.path)
+
+    items.sort(key=lambda item: not is_e2e(item))  # stable: each part keeps its order
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group("e2e" if is_e2e(item) else item.nodeid.split("::")[0]))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

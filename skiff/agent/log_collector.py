@@ -167,29 +167,31 @@ class LogCollector:
         same = int(cursor["count"]) if cursor else 0
         joiner = follower.joiner
         blocking = follower.config.mode == "blocking"
+        keep_empty = follower.config.first_line is not None
         follow = True
         while True:
             skip_ns, skip = last_ns, same
             since = (last_ns - 1_000) / 1e9 if last_ns >= 0 else None
             try:
-                async for _stream, raw in self.docker.container_logs(
+                async for batch in self.docker.container_log_batches(
                     follower.container_id, follow=follow, since=since, timestamps=True
                 ):
-                    ns, text = split_line(raw)
-                    if ns < skip_ns or (ns == skip_ns and skip > 0):
-                        if ns == skip_ns:
-                            skip -= 1
-                        continue
-                    if ns == last_ns:
-                        same += 1
-                    else:
-                        last_ns, same = ns, 1
                     follower.last_line = time.monotonic()
-                    if not text and follower.config.first_line is None:
-                        continue  # the driver sends no empty events
-                    event = joiner.feed(Line(ns, text, same))
-                    if event is not None:
-                        await self._queue(follower, event, blocking)
+                    for _stream, raw in batch:
+                        ns, text = split_line(raw)
+                        if ns < skip_ns or (ns == skip_ns and skip > 0):
+                            if ns == skip_ns:
+                                skip -= 1
+                            continue
+                        if ns == last_ns:
+                            same += 1
+                        else:
+                            last_ns, same = ns, 1
+                        if not text and keep_empty is False:
+                            continue  # the driver sends no empty events
+                        event = joiner.feed(Line(ns, text, same))
+                        if event is not None:
+                            await self._queue(follower, event, blocking)
             except DockerError as exc:
                 log.warning("awslogs for %s: %s", follower.container_id[:12], exc)
                 break

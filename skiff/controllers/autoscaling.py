@@ -25,13 +25,13 @@ With SKIFF_METRICS_PERIOD_SECONDS = s < 60 cooldowns are scaled by s/60 like the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
 from typing import Any
 
 from skiff.api.errors import AwsError
+from skiff.periodic import PeriodicLoop
 from skiff.services.application_autoscaling.capacity import ServiceCapacity
 from skiff.services.application_autoscaling.policies import DEFAULT_COOLDOWN
 from skiff.services.application_autoscaling.resources import Resource, resource_of
@@ -107,8 +107,7 @@ class AutoScalingController:
         self.capacity = capacity
         self.scale = min(60, max(1, period_seconds)) / 60.0
         self.interval = interval
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = PeriodicLoop("auto scaling", interval, self.run_once)
         self._unsubscribe: Any = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -117,28 +116,15 @@ class AutoScalingController:
 
         def heard(event: alarms.AlarmEvent) -> None:
             if event.state == alarms.ALARM and any(":scalingPolicy:" in a for a in event.alarm.alarm_actions):
-                loop.call_soon_threadsafe(self._wake.set)
+                loop.call_soon_threadsafe(self._loop.wake)
 
         self._unsubscribe = alarms.subscribe(self.store, heard)
-        self._task = loop.create_task(self._run(), name="autoscaling")
+        self._loop.start()
 
     async def stop(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
-            self._wake.clear()
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("auto scaling pass failed")
+        await self._loop.stop()
 
     def run_once(self, now: dt.datetime | None = None) -> None:
         now = now or records.now()

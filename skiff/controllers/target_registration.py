@@ -20,12 +20,12 @@ HAProxy has let go of them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from typing import Any
 
 from skiff.controllers.discovery_registration import task_address
+from skiff.periodic import PeriodicLoop
 from skiff.services.ecs.service_model import SERVICES, add_event, now, save_service
 from skiff.services.ecs.services import ServiceBackend
 from skiff.services.ecs.tasks import TaskBackend
@@ -61,31 +61,17 @@ class TargetRegistration:
         self.services = services
         self.tasks = tasks
         self.interval = interval
-        self._wake = asyncio.Event()
-        self._loop: asyncio.Task[None] | None = None
+        self._loop = PeriodicLoop("target registration", interval, self.reconcile_all)
 
     # -- the loop ---------------------------------------------------------------------------------
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     def start(self) -> None:
-        self._loop = asyncio.get_running_loop().create_task(self._run(), name="target-registration")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-
-    async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
-            self._wake.clear()
-            try:
-                self.reconcile_all()
-            except Exception:
-                log.exception("target registration pass failed")
+        await self._loop.stop()
 
     def reconcile_all(self) -> None:
         for service in self.store.find(SERVICES, {"status": ("ACTIVE", "DRAINING")}):

@@ -10,8 +10,6 @@ HAProxy is left running when skiff stops; the next start adopts it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from skiff.lb.plan import CertificateFiles, PemSource, build_plan
 from skiff.lb.supervisor import HaproxyError, Supervisor
 from skiff.lb.task_access import TaskAccess
 from skiff.net.hosts import HostsFile
+from skiff.periodic import PeriodicLoop
 from skiff.state import balancers as records
 from skiff.store.base import Store
 
@@ -54,31 +53,17 @@ class LoadBalancing:
         self.generation = -1
         self.published: dict[str, str] | None = None
         self.started = False
-        self._wake = asyncio.Event()
-        self._loop: asyncio.Task[None] | None = None
+        self._loop = PeriodicLoop("load balancing", interval, self.run_once, pass_at_start=True)
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
 
     async def start(self) -> None:
-        self._loop = asyncio.get_running_loop().create_task(self._run(), name="load-balancing")
+        self._loop.start()
 
     async def stop(self) -> None:
         """Stop managing; HAProxy keeps serving."""
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("load balancing pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
-            self._wake.clear()
+        await self._loop.stop()
 
     async def run_once(self) -> None:
         records.expire_drained(self.store)

@@ -70,6 +70,21 @@ class HostsFile:
                 found.update(dict.fromkeys(hosts, address))
         return found
 
+    def others_addresses(self) -> set[str]:
+        """The addresses other servers' blocks name (any section): on one host two servers must
+        not hand out the same balancer address (their HAProxys would share its port)."""
+        own = f"# skiff {self.instance} "
+        found: set[str] = set()
+        inside = False
+        for line in self._read_lines():
+            if line.startswith("# skiff ") and line.endswith(" begin"):
+                inside = not line.startswith(own)
+            elif line.startswith("# skiff ") and line.endswith(" end"):
+                inside = False
+            elif inside and line.strip() and not line.lstrip().startswith("#"):
+                found.add(line.split()[0])
+        return found
+
     def remove_all(self) -> None:
         """Every section of this server's (on reset)."""
         prefix = f"# skiff {self.instance} "

@@ -25,11 +25,11 @@ import aiohttp
 
 from skiff.runtime.streams import (
     StreamFormatError,
-    demux_lines,
+    demux_batches,
     error_message,
     json_lines,
     pull_error,
-    raw_lines,
+    raw_batches,
 )
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
@@ -340,15 +340,28 @@ class DockerClient:
         )
         return int(_as_dict(reply, "container wait")["StatusCode"])
 
-    async def container_stats(self, container_id: str) -> dict[str, Any]:
-        """One stats sample (with `precpu_stats` from a second earlier, so it takes ~1 s)."""
-        reply = await self._call("GET", f"/containers/{_q(container_id)}/stats", params={"stream": "false"})
+    async def container_stats(self, container_id: str, *, one_shot: bool = False) -> dict[str, Any]:
+        """One stats sample (with `precpu_stats` from a second earlier, so it takes ~1 s); with
+        `one_shot` at once, without `precpu_stats` (the caller keeps the previous sample)."""
+        params = {"stream": "false", "one-shot": "true"} if one_shot else {"stream": "false"}
+        reply = await self._call("GET", f"/containers/{_q(container_id)}/stats", params=params)
         return _as_dict(reply, "container stats")
 
     async def container_logs(
         self, container_id: str, *, follow: bool, since: float | None = None, timestamps: bool = True
     ) -> AsyncIterator[tuple[str, bytes]]:
-        """("stdout" | "stderr", line) for each line logged, without the newline.
+        """("stdout" | "stderr", line) for each line logged, without the newline
+        (`container_log_batches`, line by line)."""
+        async for batch in self.container_log_batches(
+            container_id, follow=follow, since=since, timestamps=timestamps
+        ):
+            for item in batch:
+                yield item
+
+    async def container_log_batches(
+        self, container_id: str, *, follow: bool, since: float | None = None, timestamps: bool = True
+    ) -> AsyncIterator[list[tuple[str, bytes]]]:
+        """("stdout" | "stderr", line) pairs logged, without the newline, a list per chunk read.
 
         With `timestamps`, each line starts with Docker's RFC 3339 nano timestamp and a space.
         With `follow`, the stream ends when the container stops. A TTY container has one stream,
@@ -367,10 +380,10 @@ class DockerClient:
         if since is not None:
             params["since"] = f"{since:.9f}"
         async with self._stream("GET", f"/containers/{_q(container_id)}/logs", params=params) as response:
-            lines = raw_lines(response.content) if tty else demux_lines(response.content)
+            batches = raw_batches(response.content) if tty else demux_batches(response.content)
             try:
-                async for item in lines:
-                    yield item
+                async for batch in batches:
+                    yield batch
             except (aiohttp.ClientError, OSError):
                 return  # the daemon went away: the log stream ends
             except StreamFormatError as exc:

@@ -5,8 +5,8 @@ Docker streams three shapes of body that `skiff.runtime.docker` reads:
 * newline-delimited JSON (`/events`, `/images/create`): `json_lines`;
 * multiplexed log frames (`/containers/{id}/logs` of a container without a TTY): an 8-byte header
   (stream type, three zero bytes, big-endian payload length) then the payload, one log message a
-  frame: `demux_lines`;
-* raw bytes (logs of a TTY container): `raw_lines`.
+  frame: `demux_batches` (a list of lines per chunk) or `demux_lines`;
+* raw bytes (logs of a TTY container): `raw_batches` or `raw_lines`.
 
 Each decoder takes an aiohttp `StreamReader` and stops quietly at the end of the body. The module
 also reads the error texts out of Docker's replies (`error_message`, `pull_error`).
@@ -14,7 +14,6 @@ also reads the error texts out of Docker's replies (`error_message`, `pull_error
 
 from __future__ import annotations
 
-import asyncio
 import json
 import struct
 from collections.abc import AsyncIterator, Mapping
@@ -58,43 +57,73 @@ def _decode(line: bytes) -> dict[str, Any] | None:
     return value
 
 
-async def demux_lines(reader: StreamReader) -> AsyncIterator[tuple[str, bytes]]:
-    """("stdout" | "stderr", line) for each line of a multiplexed log body.
+async def demux_batches(reader: StreamReader) -> AsyncIterator[list[tuple[str, bytes]]]:
+    """("stdout" | "stderr", line) pairs of a multiplexed log body, a list per chunk received.
 
     A frame is one log message. Docker's log drivers cut lines longer than 16 KiB into several
     messages, and a program's last output may lack a newline: a message's trailing fragment
     without a newline is therefore yielded as a line of its own rather than held back (which
-    would also stall `follow` readers on a prompt).
+    would also stall `follow` readers on a prompt). Frames are cut out of each chunk in one
+    synchronous pass, so a chatty container costs one await per chunk, not two per line.
     """
-    while True:
-        try:
-            header = await reader.readexactly(_HEADER.size)
-        except asyncio.IncompleteReadError:  # the body ended
-            return
-        kind, size = _HEADER.unpack(header)
-        stream = _STREAMS.get(kind)
-        if stream is None:
-            raise StreamFormatError(f"unknown Docker stream type {kind} (is the container a TTY?)")
-        try:
-            payload = await reader.readexactly(size) if size else b""
-        except asyncio.IncompleteReadError as exc:
-            for line in _split(exc.partial):
-                yield stream, line
-            return
-        for line in _split(payload):
-            yield stream, line
+    buffer = b""
+    async for chunk in reader.iter_any():
+        buffer = buffer + chunk if buffer else chunk
+        batch: list[tuple[str, bytes]] = []
+        at, size_all = 0, len(buffer)
+        while size_all - at >= _HEADER.size:
+            kind, size = _HEADER.unpack_from(buffer, at)
+            end = at + _HEADER.size + size
+            if end > size_all:
+                break
+            stream = _stream(kind)
+            payload = buffer[at + _HEADER.size : end]
+            if payload.find(b"\n") == size - 1:  # the usual frame: one whole line
+                batch.append((stream, payload[:-1]))
+            else:
+                batch.extend((stream, line) for line in _split(payload))
+            at = end
+        buffer = buffer[at:]
+        if batch:
+            yield batch
+    if len(buffer) >= _HEADER.size:  # the body ended inside a frame: keep what came of it
+        kind, _size = _HEADER.unpack_from(buffer, 0)
+        rest = [(_stream(kind), line) for line in _split(buffer[_HEADER.size :])]
+        if rest:
+            yield rest
 
 
-async def raw_lines(reader: StreamReader, stream: str = "stdout") -> AsyncIterator[tuple[str, bytes]]:
-    """(stream, line) for each line of an unframed body (a TTY container's output)."""
+def _stream(kind: int) -> str:
+    stream = _STREAMS.get(kind)
+    if stream is None:
+        raise StreamFormatError(f"unknown Docker stream type {kind} (is the container a TTY?)")
+    return stream
+
+
+async def demux_lines(reader: StreamReader) -> AsyncIterator[tuple[str, bytes]]:
+    """("stdout" | "stderr", line) for each line of a multiplexed log body (`demux_batches`)."""
+    async for batch in demux_batches(reader):
+        for item in batch:
+            yield item
+
+
+async def raw_batches(reader: StreamReader, stream: str = "stdout") -> AsyncIterator[list[tuple[str, bytes]]]:
+    """(stream, line) pairs of an unframed body (a TTY container's output), a list per chunk."""
     buffer = b""
     async for chunk in reader.iter_any():
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
-        for line in lines:
-            yield stream, _strip_cr(line)
+        if lines:
+            yield [(stream, _strip_cr(line)) for line in lines]
     if buffer:
-        yield stream, _strip_cr(buffer)
+        yield [(stream, _strip_cr(buffer))]
+
+
+async def raw_lines(reader: StreamReader, stream: str = "stdout") -> AsyncIterator[tuple[str, bytes]]:
+    """(stream, line) for each line of an unframed body (a TTY container's output)."""
+    async for batch in raw_batches(reader, stream):
+        for item in batch:
+            yield item
 
 
 def _split(payload: bytes) -> list[bytes]:

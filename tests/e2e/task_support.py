@@ -502,3 +502,20 @@ def remove_firewall_leftovers(data_dir: Path) -> None:
     path = data_dir / "instance-id"
     if path.exists():
         asyncio.run(Firewall(path.read_text().strip()[:8]).withdraw())
+
+
+@contextlib.contextmanager
+def module_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[SkiffServer]:
+    """An e2e module's own server (`start_e2e_server`, with `env` on top): on exit it is stopped,
+    what its tasks left is removed, and its log must hold no traceback."""
+    with mock.patch.dict(os.environ, env or {}):
+        server = start_e2e_server(data_dir)
+    try:
+        yield server
+    finally:
+        subnets = server_subnets(server.endpoint)
+        server.stop()
+        remove_server_leftovers(subnets)
+        remove_firewall_leftovers(server.data_dir)
+    log = server.log()
+    assert "Traceback" not in log, f"the server logged a traceback:\n{log}"

@@ -8,7 +8,7 @@ as its address is allocated; the data path (skiff/lb) instead flips it once HAPr
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from skiff.services.elbv2 import exceptions as err
@@ -24,6 +24,7 @@ from skiff.services.elbv2.common import (
 )
 from skiff.services.elbv2.network import Network
 from skiff.services.elbv2.paging import paged
+from skiff.state import balancer_addresses
 from skiff.state import balancers as records
 from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
@@ -42,6 +43,8 @@ class LoadBalancerBackend:
         self.store = store
         self.network = network
         self.activate: Activate = activate_at_once
+        # addresses other skiff servers on this host hand out (server.py: their /etc/hosts blocks)
+        self.addresses_elsewhere: Callable[[], Collection[str]] = tuple
 
     # -- lookups ------------------------------------------------------------------------------
     def get(self, scope: Scope, arn: str) -> Document | None:
@@ -154,7 +157,7 @@ class LoadBalancerBackend:
                 records.INTERNAL: {
                     "account": scope.account,
                     "region": scope.region,
-                    "address": records.allocate_address(self.store),
+                    "address": balancer_addresses.allocate(self.store, taken=self.addresses_elsewhere()),
                     "attributes": {},
                 },
             }

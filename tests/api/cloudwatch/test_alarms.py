@@ -219,6 +219,12 @@ def test_alarm_goes_to_alarm_and_back_on_the_short_cadence(fast_server: SkiffSer
     low = state_after(None, "OK")
     assert low["StateValue"] == "OK", low
     kinds = [h["HistorySummary"] for h in cw.describe_alarm_history(AlarmName="load")["AlarmHistoryItems"]]
-    assert kinds[:2] == ["Alarm updated from ALARM to OK", "Alarm updated from INSUFFICIENT_DATA to ALARM"]
+    # An evaluation may come between PutMetricAlarm and the first datapoint: missing data is
+    # notBreaching, so the alarm goes to OK first, as on AWS; either way every step is recorded.
+    assert kinds[0] == "Alarm updated from ALARM to OK", kinds
+    if kinds[1] == "Alarm updated from OK to ALARM":
+        assert kinds[2] == "Alarm updated from INSUFFICIENT_DATA to OK", kinds
+    else:
+        assert kinds[1] == "Alarm updated from INSUFFICIENT_DATA to ALARM", kinds
     reason = json.loads(high["StateReasonData"])
     assert reason["recentDatapoints"] == [90.0] and reason["period"] in (2, 60)

@@ -41,15 +41,16 @@ class FakeDocker:
         self.running = False
         self.calls: list[tuple[bool, float | None]] = []
 
-    async def container_logs(
+    async def container_log_batches(
         self, container_id: str, *, follow: bool, since: float | None = None, timestamps: bool = True
-    ) -> AsyncIterator[tuple[str, bytes]]:
+    ) -> AsyncIterator[list[tuple[str, bytes]]]:
+        """Lines in batches of three, as chunks of Docker's body cut them (anywhere)."""
         self.calls.append((follow, since))
         chosen = [(ns, text) for ns, text in self.lines if since is None or ns / 1e9 >= since]
         if follow and self.follow_cut is not None:
             chosen = chosen[: self.follow_cut]
-        for ns, text in chosen:
-            yield "stdout", stamp(ns) + b" " + text.encode()
+        for at in range(0, len(chosen), 3):
+            yield [("stdout", stamp(ns) + b" " + text.encode()) for ns, text in chosen[at : at + 3]]
 
     async def inspect_container(self, container_id: str) -> dict[str, Any]:
         return {"Id": container_id, "State": {"Running": self.running}}

@@ -72,3 +72,20 @@ def test_the_resolver_reads_the_real_file() -> None:
     finally:
         hosts.set_section("probe", {})
     assert "skiff-probe" not in path.read_text()
+
+
+def test_others_addresses_are_those_of_other_servers_blocks(tmp_path: Path) -> None:
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n127.77.0.9 not-skiffs.example\n")
+    one, two = HostsFile("one", hosts), HostsFile("two", hosts)
+    one.set_section("elb", {"a.example": "127.77.0.1"})
+    two.set_section("elb", {"b.example": "127.77.0.2", "c.example": "127.77.0.3"})
+    two.set_section("ecr", {"reg.example": "127.0.0.1"})
+    assert one.others_addresses() == {"127.77.0.2", "127.77.0.3", "127.0.0.1"}
+    assert two.others_addresses() == {"127.77.0.1"}
+    assert HostsFile("three", hosts).others_addresses() == {
+        "127.77.0.1",
+        "127.77.0.2",
+        "127.77.0.3",
+        "127.0.0.1",
+    }
