@@ -26,6 +26,7 @@ from skiff.services.ec2.backend import Ec2Backend
 from skiff.services.ec2.interfaces import INTERFACES
 from skiff.services.ec2.prefix_lists import prefix_lists
 from skiff.services.ec2.reachability import route_table_of
+from skiff.state import balancer_addresses
 from skiff.state import balancers as lb_records
 from skiff.state.firewall import Balancer, Group, Interface, Permission, Policy
 from skiff.state.scope import Scope
@@ -112,7 +113,7 @@ def _balancer_facts(store: Store, ec2: Ec2Backend, doc: Document) -> _BalancerFa
     if not address:
         return None
     scope = lb_records.scope_of(doc)
-    twin = lb_records.task_address(address)
+    twin = balancer_addresses.task_address(address)
     ports = sorted(
         {int(listener["Port"]) for listener in lb_records.listeners_of(store, doc["LoadBalancerArn"])}
     )
