@@ -1,11 +1,11 @@
 """Applies the security groups' chains (skiff/net/sg_render.py) to the host's filter table.
 
 One `iptables-restore --noflush` replaces every chain of this server at once (declaring a chain
-flushes it), so a change never leaves a half-written group; the entry chains are jumped to from
-the top of INPUT, FORWARD and OUTPUT; chains carrying this server's tag that the new rendering
-no longer has (a group or task gone, or left by a server of this data dir that was killed) are
-flushed and deleted. Where iptables is missing or refuses, one warning is logged and skiff
-carries on unguarded.
+flushes it), so a change never leaves a half-written group; the entry chains are jumped to from the
+top of INPUT, FORWARD (through Docker's DOCKER-USER) and OUTPUT; chains carrying this server's tag
+that the new rendering no longer has (a group or task gone, or left by a server of this data dir
+that was killed) are flushed and deleted. Where iptables is missing or refuses, one warning is
+logged and skiff carries on unguarded.
 """
 
 from __future__ import annotations
@@ -13,11 +13,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 
 from skiff.net.commands import run
 from skiff.net.sg_render import Rendered, entry_chains
 
 log = logging.getLogger("skiff.net.firewall")
+
+FORWARD_HOOK = "DOCKER-USER"
+# an unchanged rendering is written again this often: chains or jumps someone else removed come back
+REFRESH_SECONDS = 10.0
 
 
 def own_chain(tag: str) -> re.Pattern[str]:
@@ -48,6 +53,7 @@ class Firewall:
     def __init__(self, tag: str) -> None:
         self.tag = tag
         self.applied: Rendered | None = None
+        self.applied_at = 0.0
         self.usable = True
         self._warned: str | None = None
 
@@ -70,7 +76,7 @@ class Firewall:
         """Make the host's chains of this tag exactly `rendered`; False when iptables is unusable."""
         if not self.usable:
             return False
-        if rendered == self.applied:
+        if rendered == self.applied and time.monotonic() - self.applied_at < REFRESH_SECONDS:
             return True
         try:
             existing = await self.chains()
@@ -79,11 +85,7 @@ class Firewall:
                 if code != 0:
                     self._warn(f"iptables-restore: {out.strip()}")
                     return False
-                for builtin, entry in rendered.jumps.items():
-                    if (await run("iptables", "-w", "-C", builtin, "-j", entry))[0] != 0:
-                        code, out = await run("iptables", "-w", "-I", builtin, "1", "-j", entry)
-                        if code != 0:
-                            self._warn(f"cannot jump from {builtin}: {out.strip()}")
+                await self._jump(rendered.jumps)
             await self._remove(existing - set(rendered.chains))
         except FileNotFoundError as exc:
             self._warn(f"{exc.filename or 'iptables'} not found")
@@ -93,15 +95,35 @@ class Firewall:
             self._warn(str(exc))
             return False
         self.applied = rendered
+        self.applied_at = time.monotonic()
         self._warned = None
         return True
+
+    async def _jump(self, jumps: dict[str, str]) -> None:
+        """Jump to the entry chains from the top of their built-in chains. Forwarded traffic is
+        entered from DOCKER-USER where Docker made it: Docker puts that chain first in FORWARD
+        again whenever the engine starts, ahead of its own ACCEPTs for the bridges, which a jump
+        at the top of FORWARD would end up behind."""
+        forward_from = FORWARD_HOOK if await self._has_chain(FORWARD_HOOK) else "FORWARD"
+        for builtin, entry in jumps.items():
+            hook = forward_from if builtin == "FORWARD" else builtin
+            if (await run("iptables", "-w", "-C", hook, "-j", entry))[0] != 0:
+                code, out = await run("iptables", "-w", "-I", hook, "1", "-j", entry)
+                if code != 0:
+                    self._warn(f"cannot jump from {hook}: {out.strip()}")
+
+    @staticmethod
+    async def _has_chain(name: str) -> bool:
+        return (await run("iptables", "-w", "-S", name))[0] == 0
 
     async def _remove(self, stale: set[str]) -> None:
         if not stale:
             return
         for builtin, entry in entry_chains(self.tag).items():
-            if entry in stale:
-                while (await run("iptables", "-w", "-D", builtin, "-j", entry))[0] == 0:
+            if entry not in stale:
+                continue
+            for hook in (builtin, FORWARD_HOOK) if builtin == "FORWARD" else (builtin,):
+                while (await run("iptables", "-w", "-D", hook, "-j", entry))[0] == 0:
                     pass
         doomed: dict[str, list[tuple[str, ...]]] = {name: [] for name in sorted(stale)}
         await restore(restore_text(doomed, rules=False))  # flushed first: they may jump to each other
