@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import socket
 import subprocess
@@ -15,6 +17,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config as BotoConfig
+
+from skiff.net.firewall import sweep_abandoned
 
 REPO = Path(__file__).resolve().parent.parent
 AWS_CLI = str(Path(sys.executable).with_name("aws"))
@@ -106,6 +110,21 @@ def start_server(data_dir: Path, port: int | None = None, env: dict[str, str] | 
             time.sleep(0.05)
     server.stop(kill=True)
     raise RuntimeError(f"skiff server did not start:\n{server.log()}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_abandoned_security_group_chains() -> Iterator[None]:
+    """Security group chains whose server no longer runs go, before and after the session: the
+    host's iptables outlive a run (a killed earlier run's rules would judge this run's tasks)."""
+    _sweep_chains()
+    yield
+    _sweep_chains()
+
+
+def _sweep_chains() -> None:
+    if os.geteuid() == 0:
+        with contextlib.suppress(OSError):
+            asyncio.run(sweep_abandoned())
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import re
 import time
 
 from skiff.net.commands import run
+from skiff.net.firewall_owners import Ownership
 from skiff.net.sg_render import Rendered, entry_chains
 
 log = logging.getLogger("skiff.net.firewall")
@@ -27,6 +28,10 @@ REFRESH_SECONDS = 10.0
 
 def own_chain(tag: str) -> re.Pattern[str]:
     return re.compile(rf"^SK[A-Z]+-{re.escape(tag)}-")
+
+
+# any server's chain: SK<kind>-<tag>-<hash or entry name>
+ANY_CHAIN = re.compile(r"^SK[A-Z]+-([0-9a-f]{8})-[0-9A-Za-z]+$")
 
 
 async def restore(text: str) -> tuple[int, str]:
@@ -50,8 +55,9 @@ def restore_text(chains: dict[str, list[tuple[str, ...]]], *, rules: bool = True
 class Firewall:
     """This server's chains, tagged `tag`."""
 
-    def __init__(self, tag: str) -> None:
+    def __init__(self, tag: str, owners: Ownership | None = None) -> None:
         self.tag = tag
+        self.owners = owners or Ownership(tag)
         self.applied: Rendered | None = None
         self.applied_at = 0.0
         self.usable = True
@@ -64,13 +70,7 @@ class Firewall:
 
     async def chains(self) -> set[str]:
         """The chains of this server's tag in the filter table now."""
-        code, out = await run("iptables", "-w", "-S")
-        if code != 0:
-            raise OSError(out.strip())
-        pattern = own_chain(self.tag)
-        return {
-            line.split()[1] for line in out.splitlines() if line.startswith("-N ") and pattern.match(line[3:])
-        }
+        return (await all_chains()).get(self.tag, set())
 
     async def apply(self, rendered: Rendered) -> bool:
         """Make the host's chains of this tag exactly `rendered`; False when iptables is unusable."""
@@ -78,15 +78,18 @@ class Firewall:
             return False
         if rendered == self.applied and time.monotonic() - self.applied_at < REFRESH_SECONDS:
             return True
+        self.owners.heartbeat()
         try:
-            existing = await self.chains()
+            found = await all_chains()
+            existing = found.pop(self.tag, set())
             if rendered.chains:
                 code, out = await restore(restore_text(rendered.chains))
                 if code != 0:
                     self._warn(f"iptables-restore: {out.strip()}")
                     return False
                 await self._jump(rendered.jumps)
-            await self._remove(existing - set(rendered.chains))
+            await remove_chains(self.tag, existing - set(rendered.chains))
+            await self._sweep_abandoned(found)
         except FileNotFoundError as exc:
             self._warn(f"{exc.filename or 'iptables'} not found")
             self.usable = False
@@ -116,20 +119,17 @@ class Firewall:
     async def _has_chain(name: str) -> bool:
         return (await run("iptables", "-w", "-S", name))[0] == 0
 
-    async def _remove(self, stale: set[str]) -> None:
-        if not stale:
-            return
-        for builtin, entry in entry_chains(self.tag).items():
-            if entry not in stale:
-                continue
-            for hook in (builtin, FORWARD_HOOK) if builtin == "FORWARD" else (builtin,):
-                while (await run("iptables", "-w", "-D", hook, "-j", entry))[0] == 0:
-                    pass
-        doomed: dict[str, list[tuple[str, ...]]] = {name: [] for name in sorted(stale)}
-        await restore(restore_text(doomed, rules=False))  # flushed first: they may jump to each other
-        code, out = await restore("*filter\n" + "".join(f"-X {name}\n" for name in doomed) + "COMMIT\n")
-        if code != 0:
-            log.warning("stale security group chains stay: %s", out.strip())
+    async def _sweep_abandoned(self, found: dict[str, set[str]]) -> None:
+        """Remove the chains of servers that no longer run (see skiff/net/firewall_owners.py)."""
+        for tag, names in sorted(found.items()):
+            with self.owners.abandoned(tag) as gone:
+                if gone:
+                    log.info(
+                        "removing %d security group chains of a server that no longer runs (%s)",
+                        len(names),
+                        tag,
+                    )
+                    await remove_chains(tag, names)
 
     async def withdraw(self) -> None:
         """Remove every chain of this tag (state reset, or a test's clean-up)."""
@@ -138,3 +138,47 @@ class Firewall:
         await self.apply(Rendered({}, {}))
         self.usable = usable
         self.applied = None
+
+
+async def all_chains() -> dict[str, set[str]]:
+    """Every server's chains in the filter table now, by tag."""
+    code, out = await run("iptables", "-w", "-S")
+    if code != 0:
+        raise OSError(out.strip())
+    found: dict[str, set[str]] = {}
+    for line in out.splitlines():
+        if line.startswith("-N "):
+            name = line[3:].strip()
+            matched = ANY_CHAIN.match(name)
+            if matched:
+                found.setdefault(matched.group(1), set()).add(name)
+    return found
+
+
+async def remove_chains(tag: str, stale: set[str]) -> None:
+    """Delete `stale` chains of `tag`, and the built-in chains' jumps to its entry chains."""
+    if not stale:
+        return
+    for builtin, entry in entry_chains(tag).items():
+        if entry not in stale:
+            continue
+        for hook in (builtin, FORWARD_HOOK) if builtin == "FORWARD" else (builtin,):
+            while (await run("iptables", "-w", "-D", hook, "-j", entry))[0] == 0:
+                pass
+    doomed: dict[str, list[tuple[str, ...]]] = {name: [] for name in sorted(stale)}
+    await restore(restore_text(doomed, rules=False))  # flushed first: they may jump to each other
+    code, out = await restore("*filter\n" + "".join(f"-X {name}\n" for name in doomed) + "COMMIT\n")
+    if code != 0:
+        log.warning("stale security group chains stay: %s", out.strip())
+
+
+async def sweep_abandoned(grace: float = 0.0) -> int:
+    """Remove every chain whose server no longer runs (a test suite's clean-up); how many."""
+    owners = Ownership("")
+    removed = 0
+    for tag, names in sorted((await all_chains()).items()):
+        with owners.abandoned(tag, grace) as gone:
+            if gone:
+                await remove_chains(tag, names)
+                removed += len(names)
+    return removed
