@@ -39,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import REPO_ROOT, free_port, new_session, running_servers
+from bench.servers import REPO_ROOT, free_port, new_session, open_default_group, running_servers
 from skiff.lb.supervisor import Supervisor
 from skiff.lb.task_access import TaskAccess
 from skiff.net.hosts import HostsFile
@@ -99,6 +99,7 @@ class Bench:
             "Subnets"
         ]
         subnets.sort(key=lambda s: s["AvailabilityZone"])
+        open_default_group(self.ec2, subnets[0]["VpcId"], (80,))  # the request loop reaches the balancer
         lb = self.elb.create_load_balancer(Name="bench-as", Subnets=[s["SubnetId"] for s in subnets[:2]])[
             "LoadBalancers"
         ][0]

@@ -36,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import REPO_ROOT, free_port, new_session, running_servers
+from bench.servers import REPO_ROOT, free_port, new_session, open_default_group, running_servers
 from skiff.lb.supervisor import Supervisor
 from skiff.lb.task_access import TaskAccess
 from skiff.net.hosts import HostsFile
@@ -61,16 +61,7 @@ def set_up(endpoint: str) -> tuple[str, str]:
     ecs, ec2, elb = (session.client(s, endpoint_url=endpoint) for s in ("ecs", "ec2", "elbv2"))
     subnets = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"]
     subnets.sort(key=lambda s: s["AvailabilityZone"])
-    default = ec2.describe_security_groups(
-        Filters=[
-            {"Name": "vpc-id", "Values": [subnets[0]["VpcId"]]},
-            {"Name": "group-name", "Values": ["default"]},
-        ]
-    )["SecurityGroups"][0]["GroupId"]
-    for port in (80, 8080):  # security groups are enforced: the host reaches the balancer and the task
-        ec2.authorize_security_group_ingress(
-            GroupId=default, IpProtocol="tcp", FromPort=port, ToPort=port, CidrIp="0.0.0.0/0"
-        )
+    open_default_group(ec2, subnets[0]["VpcId"], (80, 8080))  # the host reaches the balancer and the task
     lb = elb.create_load_balancer(Name="bench-lb", Subnets=[s["SubnetId"] for s in subnets[:2]])[
         "LoadBalancers"
     ][0]

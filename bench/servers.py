@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
@@ -282,3 +283,19 @@ def loopback_bypasses_proxies() -> None:
 def interrupt(signum: int, _frame: FrameType | None) -> None:
     """SIGTERM handler: unwind like Ctrl-C, so that every `finally` clean-up runs."""
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+def open_default_group(ec2: Any, vpc_id: str, ports: Sequence[int]) -> None:
+    """Let the host reach `ports` of the VPC's default security group (skiff enforces security
+    groups; the walkthroughs open the port the same way)."""
+    group = ec2.describe_security_groups(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": ["default"]}]
+    )["SecurityGroups"][0]["GroupId"]
+    for port in ports:
+        try:
+            ec2.authorize_security_group_ingress(
+                GroupId=group, IpProtocol="tcp", FromPort=port, ToPort=port, CidrIp="0.0.0.0/0"
+            )
+        except ec2.exceptions.ClientError as exc:
+            if exc.response["Error"]["Code"] != "InvalidPermission.Duplicate":
+                raise

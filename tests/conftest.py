@@ -18,7 +18,7 @@ import boto3
 import pytest
 from botocore.config import Config as BotoConfig
 
-from skiff.net.firewall import sweep_abandoned
+from skiff.net.firewall import remove_tag, sweep_abandoned
 
 REPO = Path(__file__).resolve().parent.parent
 AWS_CLI = str(Path(sys.executable).with_name("aws"))
@@ -63,12 +63,17 @@ class SkiffServer:
     log_path: Path
 
     def stop(self, kill: bool = False) -> None:
+        """Stop the server; unless killed (a crash a test restarts from), also remove its security
+        group chains, which a server leaves on purpose (its tasks stay guarded): tests of the next
+        server may get the same task addresses."""
         if self.process.poll() is None:
             if kill:
                 self.process.kill()
             else:
                 self.process.terminate()
             self.process.wait(timeout=15)
+        if not kill:
+            remove_firewall_chains(self.data_dir)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -119,6 +124,14 @@ def no_abandoned_security_group_chains() -> Iterator[None]:
     _sweep_chains()
     yield
     _sweep_chains()
+
+
+def remove_firewall_chains(data_dir: Path) -> None:
+    """Remove the security group chains of the server of `data_dir` (root only, where iptables is)."""
+    path = data_dir / "instance-id"
+    if os.geteuid() == 0 and path.exists():
+        with contextlib.suppress(OSError):
+            asyncio.run(remove_tag(path.read_text().strip()[:8]))
 
 
 def _sweep_chains() -> None:

@@ -172,6 +172,11 @@ async def remove_chains(tag: str, stale: set[str]) -> None:
         log.warning("stale security group chains stay: %s", out.strip())
 
 
+async def remove_tag(tag: str) -> None:
+    """Remove every chain of `tag` now, whoever owns it (a finished test server's clean-up)."""
+    await remove_chains(tag, (await all_chains()).get(tag, set()))
+
+
 async def sweep_abandoned(grace: float = 0.0) -> int:
     """Remove every chain whose server no longer runs (a test suite's clean-up); how many."""
     owners = Ownership("")

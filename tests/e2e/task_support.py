@@ -7,7 +7,6 @@ the tests see what a user would see.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import ipaddress
@@ -28,7 +27,6 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
-from skiff.net.firewall import Firewall
 from tests.conftest import CREDENTIALS, SkiffServer, start_server
 
 IMAGE = "busybox:latest"
@@ -496,14 +494,6 @@ def open_default_group(ec2: Any, vpc_id: str, ports: tuple[int, ...]) -> None:
             )
 
 
-def remove_firewall_leftovers(data_dir: Path) -> None:
-    """Remove the security group chains a server of this data dir left (it leaves them on
-    purpose when it stops: running tasks stay guarded)."""
-    path = data_dir / "instance-id"
-    if path.exists():
-        asyncio.run(Firewall(path.read_text().strip()[:8]).withdraw())
-
-
 @contextlib.contextmanager
 def module_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[SkiffServer]:
     """An e2e module's own server (`start_e2e_server`, with `env` on top): on exit it is stopped,
@@ -516,6 +506,5 @@ def module_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator
         subnets = server_subnets(server.endpoint)
         server.stop()
         remove_server_leftovers(subnets)
-        remove_firewall_leftovers(server.data_dir)
     log = server.log()
     assert "Traceback" not in log, f"the server logged a traceback:\n{log}"

@@ -44,6 +44,7 @@ from tests.e2e.task_support import (
     containers_labelled,
     docker,
     make_lab,
+    open_default_group,
     remove_containers,
     remove_server_leftovers,
     server_subnets,
@@ -265,6 +266,7 @@ def balanced(svc: ServiceLab, client_factory: Callable[..., Any]) -> Iterator[di
     """A balancer (listener :80) over a target group of one busybox httpd service task, healthy."""
     elb = client_factory("elbv2")
     subnets = [s["SubnetId"] for s in svc.lab.subnets[:2]]
+    open_default_group(svc.lab.ec2, svc.lab.subnets[0]["VpcId"], (80,))  # the host's request loop
     lb = elb.create_load_balancer(Name=f"as-{uuid.uuid4().hex[:6]}", Type="application", Subnets=subnets)[
         "LoadBalancers"
     ][0]

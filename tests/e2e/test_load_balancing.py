@@ -49,7 +49,6 @@ from tests.e2e.task_support import (
     make_lab,
     open_default_group,
     remove_containers,
-    remove_firewall_leftovers,
     remove_server_leftovers,
     server_subnets,
     summary,
@@ -107,7 +106,6 @@ def server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
         remove_containers(containers_labelled(f"skiff.instance={instance}"))
         HostsFile(instance).set_section("elb", {})
         asyncio.run(TaskAccess(data_dir / "lb", instance).remove())
-        remove_firewall_leftovers(data_dir)
     log = server.log()
     assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
 

@@ -42,7 +42,6 @@ from tests.e2e.task_support import (
     docker,
     make_lab,
     remove_containers,
-    remove_firewall_leftovers,
     remove_server_leftovers,
     server_subnets,
 )
@@ -132,7 +131,6 @@ def server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
         remove_containers(containers_labelled(f"skiff.instance={instance}"))
         HostsFile(instance).set_section("elb", {})
         asyncio.run(TaskAccess(data_dir / "lb", instance).remove())
-        remove_firewall_leftovers(data_dir)
         assert not left, f"the reset left security group chains: {left}"
         assert not chains_of(tag_of(data_dir))
     log = server.log()
