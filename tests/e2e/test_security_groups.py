@@ -75,11 +75,13 @@ def host_reaches(url: str, timeout: float = 1.0) -> bool:
 
 def task_http(container: str, url: str) -> str:
     """The reply a task's container gets for GET `url` (busybox nc, 2 s; its wget crashes), ""
-    without one. `url` may name $VARIABLES of the container's environment."""
+    without one. `url` may name $VARIABLES of the container's environment. The request's stdin
+    stays open a second: busybox nc shuts the socket at stdin's end, and a server may see that
+    before it answers."""
     script = (
         f'u="{url}"; u="${{u#http://}}"; hp="${{u%%/*}}"; path="/${{u#*/}}"; h="${{hp%:*}}"; p="${{hp##*:}}";'
         ' [ "$p" = "$hp" ] && p=80;'
-        ' printf "GET $path HTTP/1.0\\r\\nHost: $h\\r\\n\\r\\n" | nc -w 2 "$h" "$p"'
+        ' (printf "GET $path HTTP/1.0\\r\\nHost: $h\\r\\n\\r\\n"; sleep 1) | nc -w 2 "$h" "$p"'
     )
     out = subprocess.run(
         ["docker", "exec", container, "sh", "-c", script],
