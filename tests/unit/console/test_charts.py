@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skiff.console.live import chart_period
+from skiff.console.charts import chart_period, enhance_command
 
 
 @pytest.mark.parametrize(
@@ -13,3 +13,9 @@ from skiff.console.live import chart_period
 )
 def test_chart_period_is_an_allowed_one(seconds: int, period: int) -> None:
     assert chart_period(seconds) == period
+
+
+def test_the_hint_is_the_aws_cli_command() -> None:
+    assert enhance_command("prod") == (
+        "aws ecs update-cluster-settings --cluster prod --settings name=containerInsights,value=enhanced"
+    )
