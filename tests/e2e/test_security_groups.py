@@ -381,8 +381,9 @@ def test_a_private_subnet_reaches_only_the_endpoint_and_its_vpc(world: dict[str,
     metadata = task_http(box, "$ECS_CONTAINER_METADATA_URI_V4")
     assert metadata.split()[:2] == ["HTTP/1.0", "200"], metadata
     assert json.loads(metadata.replace("\r\n", "\n").split("\n\n", 1)[1])["Name"] == "app", metadata
-    w.lab.stop(public["taskArn"])
-    w.lab.stop(private["taskArn"])
+    for task in (public, private):
+        w.lab.stop(task["taskArn"])
+        w.lab.wait_stopped(task["taskArn"])  # their chains go with them, before the next test looks
 
 
 def test_kill_9_and_restart_keep_rebuild_and_sweep_the_chains(
