@@ -390,6 +390,8 @@ def test_kill_9_and_restart_keep_rebuild_and_sweep_the_chains(
     world: dict[str, Any], server: SkiffServer
 ) -> None:
     tag = tag_of(server.data_dir)
+    live_enis = lambda: len([c for c in chains_of(tag) if c.startswith("SKEI-")]) == 2  # noqa: E731
+    wait_until("chains for the world's two tasks only", live_enis, timeout=5)
     before = chains_of(tag)
     assert any(c.startswith("SKEI-") for c in before) and any(c.startswith("SKBH-") for c in before), before
     server.stop(kill=True)
