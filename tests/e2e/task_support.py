@@ -7,6 +7,7 @@ the tests see what a user would see.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import ipaddress
@@ -27,6 +28,9 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
+from skiff.lb.supervisor import Supervisor
+from skiff.lb.task_access import TaskAccess
+from skiff.net.hosts import HostsFile
 from tests.conftest import CREDENTIALS, SkiffServer, start_server
 
 IMAGE = "busybox:latest"
@@ -494,10 +498,36 @@ def open_default_group(ec2: Any, vpc_id: str, ports: tuple[int, ...]) -> None:
             )
 
 
+def wait_until(what: str, check: Any, timeout: float = 60.0, interval: float = 0.3) -> Any:
+    """`check()`'s first truthy result, polled every `interval` s; AssertionError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"{what} did not happen within {timeout:.0f} s (last: {last})")
+
+
+def remove_balancer_leftovers(data_dir: Path) -> None:
+    """What outlives a stopped server of `data_dir` by design: its HAProxy, the containers of tasks
+    still stopping when it stopped, its balancers' names in /etc/hosts and their task-facing
+    addresses."""
+    path = data_dir / "instance-id"
+    if not path.exists():
+        return
+    instance = path.read_text().strip()
+    Supervisor(data_dir).stop()
+    remove_containers(containers_labelled(f"skiff.instance={instance}"))
+    HostsFile(instance).set_section("elb", {})
+    asyncio.run(TaskAccess(data_dir / "lb", instance).remove())
+
+
 @contextlib.contextmanager
 def module_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[SkiffServer]:
     """An e2e module's own server (`start_e2e_server`, with `env` on top): on exit it is stopped,
-    what its tasks left is removed, and its log must hold no traceback."""
+    what its tasks and balancers left is removed, and its log must hold no traceback."""
     with mock.patch.dict(os.environ, env or {}):
         server = start_e2e_server(data_dir)
     try:
@@ -506,5 +536,6 @@ def module_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator
         subnets = server_subnets(server.endpoint)
         server.stop()
         remove_server_leftovers(subnets)
+        remove_balancer_leftovers(data_dir)
     log = server.log()
     assert "Traceback" not in log, f"the server logged a traceback:\n{log}"

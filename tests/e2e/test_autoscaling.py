@@ -17,7 +17,6 @@ stopped at the end. Run under the e2e lock.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import os
@@ -31,9 +30,6 @@ from typing import Any
 
 import pytest
 
-from skiff.lb.supervisor import Supervisor
-from skiff.lb.task_access import TaskAccess
-from skiff.net.hosts import HostsFile
 from skiff.runtime.labels import ECS_TASK_ARN
 from tests.conftest import SkiffServer, start_server
 from tests.e2e.task_support import (
@@ -44,10 +40,8 @@ from tests.e2e.task_support import (
     containers_labelled,
     docker,
     make_lab,
+    module_server,
     open_default_group,
-    remove_containers,
-    remove_server_leftovers,
-    server_subnets,
 )
 from tests.e2e.test_services import ServiceLab, sleeper
 
@@ -71,21 +65,8 @@ def e2e_server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> 
     if os.environ.get("SKIFF_TEST_ENDPOINT"):
         yield None
         return
-    data_dir = tmp_path_factory.mktemp("skiff-autoscaling")
-    server = start_server(data_dir, env=ENV)
-    try:
+    with module_server(tmp_path_factory.mktemp("skiff-autoscaling"), ENV) as server:
         yield server
-    finally:
-        subnets = server_subnets(server.endpoint)
-        server.stop()
-        remove_server_leftovers(subnets)
-        Supervisor(data_dir).stop()  # HAProxy outlives skiff by design: the test ends it
-        instance = (data_dir / "instance-id").read_text().strip()
-        remove_containers(containers_labelled(f"skiff.instance={instance}"))
-        HostsFile(instance).set_section("elb", {})
-        asyncio.run(TaskAccess(data_dir / "lb", instance).remove())
-    log = server.log()
-    assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
 
 
 @pytest.fixture(scope="module")

@@ -34,6 +34,7 @@ from tests.e2e.task_support import (
     server_subnets,
     start_e2e_server,
     summary,
+    wait_until,
 )
 
 pytestmark = pytest.mark.e2e
@@ -101,17 +102,6 @@ print(json.dumps({"server": server, "answers": out}))
 def exec_python(container: str, program: str, *args: str) -> Any:
     out = docker("exec", container, "python3", "-c", program, *args, timeout=60)
     return json.loads(out.strip().splitlines()[-1])
-
-
-def wait_until(what: str, check: Any, timeout: float = 60.0, interval: float = 0.3) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"{what} did not happen within {timeout:.0f} s (last: {last})")
 
 
 @pytest.fixture(scope="module")

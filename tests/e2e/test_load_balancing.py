@@ -14,7 +14,6 @@ stopped at the end. Run under the e2e lock.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import re
@@ -35,8 +34,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from skiff.lb.supervisor import Supervisor
-from skiff.lb.task_access import TaskAccess
-from skiff.net.hosts import HostsFile
 from tests.conftest import SkiffServer, start_server
 from tests.e2e.task_support import (
     CLEANUP_SECONDS,
@@ -44,13 +41,10 @@ from tests.e2e.task_support import (
     boto_client,
     close_lab,
     container_def,
-    containers_labelled,
     logs,
     make_lab,
+    module_server,
     open_default_group,
-    remove_containers,
-    remove_server_leftovers,
-    server_subnets,
     summary,
 )
 
@@ -92,22 +86,8 @@ ENV = {"SKIFF_LB": "on", "SKIFF_TASK_CLEANUP_SECONDS": CLEANUP_SECONDS}
 @pytest.fixture(scope="module")
 def server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SkiffServer]:
     """The module's server; the kill test replaces its process with a restarted one."""
-    data_dir = tmp_path_factory.mktemp("skiff-lb")
-    server = start_server(data_dir, env=ENV)
-    try:
+    with module_server(tmp_path_factory.mktemp("skiff-lb"), ENV) as server:
         yield server
-    finally:
-        subnets = server_subnets(server.endpoint)
-        server.stop()
-        remove_server_leftovers(subnets)
-        Supervisor(data_dir).stop()  # HAProxy outlives skiff by design: the test ends it
-        instance = (data_dir / "instance-id").read_text().strip()
-        # tasks still stopping when the server stopped (services deleted at the end) keep running
-        remove_containers(containers_labelled(f"skiff.instance={instance}"))
-        HostsFile(instance).set_section("elb", {})
-        asyncio.run(TaskAccess(data_dir / "lb", instance).remove())
-    log = server.log()
-    assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
 
 
 @pytest.fixture(scope="module")

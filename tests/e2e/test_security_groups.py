@@ -13,7 +13,6 @@ the end the reset withdraws every chain of the data dir. Run under the e2e lock.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import subprocess
@@ -27,9 +26,6 @@ from typing import Any
 
 import pytest
 
-from skiff.lb.supervisor import Supervisor
-from skiff.lb.task_access import TaskAccess
-from skiff.net.hosts import HostsFile
 from tests.conftest import SkiffServer, start_server
 from tests.e2e.task_support import (
     CLEANUP_SECONDS,
@@ -37,13 +33,11 @@ from tests.e2e.task_support import (
     boto_client,
     close_lab,
     container_def,
-    containers_labelled,
     detail,
     docker,
     make_lab,
-    remove_containers,
-    remove_server_leftovers,
-    server_subnets,
+    module_server,
+    wait_until,
 )
 
 pytestmark = pytest.mark.e2e
@@ -52,17 +46,6 @@ ENV = {"SKIFF_LB": "on", "SKIFF_TASK_CLEANUP_SECONDS": CLEANUP_SECONDS}
 APP = "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"
 OUTSIDE = ("198.18.77.1", "198.18.77.2")  # host side, namespace side (a benchmarking range)
 OUTSIDE_PORT = 8099
-
-
-def wait_until(what: str, check: Any, timeout: float = 60.0, interval: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"{what} did not happen within {timeout:.0f} s (last: {last})")
 
 
 def host_reaches(url: str, timeout: float = 1.0) -> bool:
@@ -115,28 +98,16 @@ def tag_of(data_dir: Path) -> str:
 @pytest.fixture(scope="module")
 def server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SkiffServer]:
     data_dir = tmp_path_factory.mktemp("skiff-sg")
-    server = start_server(data_dir, env=ENV)
-    instance = (data_dir / "instance-id").read_text().strip()
-    try:
+    with module_server(data_dir, ENV) as server:
         yield server
-    finally:
-        subnets = server_subnets(server.endpoint)
         left: set[str] = set()
         with contextlib.suppress(OSError):
             urllib.request.urlopen(
                 urllib.request.Request(f"{server.endpoint}/_skiff/reset", method="POST"), timeout=60
             )
             left = chains_of(tag_of(data_dir))
-        server.stop()
-        remove_server_leftovers(subnets)
-        Supervisor(data_dir).stop()
-        remove_containers(containers_labelled(f"skiff.instance={instance}"))
-        HostsFile(instance).set_section("elb", {})
-        asyncio.run(TaskAccess(data_dir / "lb", instance).remove())
-        assert not left, f"the reset left security group chains: {left}"
-        assert not chains_of(tag_of(data_dir))
-    log = server.log()
-    assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
+    assert not left, f"the reset left security group chains: {left}"
+    assert not chains_of(tag_of(data_dir)), "the stopped server's chains stay"
 
 
 @pytest.fixture(scope="module")
