@@ -22,9 +22,8 @@ from tests.e2e.task_support import (
     PAUSE_IMAGE,
     TaskLab,
     boto_client,
-    close_lab,
-    make_lab,
     module_server,
+    opened_lab,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -99,11 +98,8 @@ def aws(endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[...
 @pytest.fixture(scope="module")
 def module_lab(endpoint: str) -> Iterator[TaskLab]:
     """A cluster of the module's own on the module's server; its tasks' leftovers removed at the end."""
-    lab = make_lab(endpoint)
-    try:
+    with opened_lab(endpoint) as lab:
         yield lab
-    finally:
-        close_lab(lab)
 
 
 @pytest.fixture

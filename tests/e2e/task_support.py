@@ -451,6 +451,16 @@ def make_lab(endpoint: str, default_subnets_only: bool = False) -> TaskLab:
     return TaskLab(ecs, ec2, cluster["clusterName"], cluster["clusterArn"], subnets)
 
 
+@contextlib.contextmanager
+def opened_lab(endpoint: str, default_subnets_only: bool = False) -> Iterator[TaskLab]:
+    """`make_lab`, closed (`close_lab`) on exit."""
+    lab = make_lab(endpoint, default_subnets_only)
+    try:
+        yield lab
+    finally:
+        close_lab(lab)
+
+
 def close_lab(lab: TaskLab) -> None:
     """Stop the lab's tasks, give skiff a moment to do it, then remove what is left through Docker."""
     lab.stop_tasks(lab.task_arns)

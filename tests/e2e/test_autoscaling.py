@@ -35,13 +35,12 @@ from tests.conftest import SkiffServer, start_server
 from tests.e2e.task_support import (
     CLEANUP_SECONDS,
     TaskLab,
-    close_lab,
     container_def,
     containers_labelled,
     docker,
-    make_lab,
     module_server,
     open_default_group,
+    opened_lab,
 )
 from tests.e2e.test_services import ServiceLab, sleeper
 
@@ -72,11 +71,8 @@ def e2e_server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="module")
 def module_lab(endpoint: str) -> Iterator[TaskLab]:
     """The module's cluster, on the default subnets (the balancer's)."""
-    lab = make_lab(endpoint, default_subnets_only=True)
-    try:
+    with opened_lab(endpoint, default_subnets_only=True) as lab:
         yield lab
-    finally:
-        close_lab(lab)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import re
 import subprocess
 import threading
@@ -39,14 +40,14 @@ from tests.e2e.task_support import (
     CLEANUP_SECONDS,
     TaskLab,
     boto_client,
-    close_lab,
     container_def,
     logs,
-    make_lab,
     module_server,
     open_default_group,
+    opened_lab,
     summary,
 )
+from tests.e2e.task_support import wait_until as support_wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -56,15 +57,7 @@ HOSTNAME_APP = (
 )
 
 
-def wait_until(what: str, check: Any, timeout: float = 90.0, interval: float = 0.3) -> Any:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"{what} did not happen within {timeout:.0f} s (last: {last})")
+wait_until = functools.partial(support_wait_until, timeout=90.0)
 
 
 def curl(*args: str) -> str:
@@ -92,11 +85,8 @@ def server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="module")
 def lab(server: SkiffServer) -> Iterator[TaskLab]:
-    lab = make_lab(server.endpoint, default_subnets_only=True)
-    try:
+    with opened_lab(server.endpoint, default_subnets_only=True) as lab:
         yield lab
-    finally:
-        close_lab(lab)
 
 
 def self_signed(name: str) -> tuple[bytes, bytes]:

@@ -31,12 +31,11 @@ from tests.e2e.task_support import (
     CLEANUP_SECONDS,
     TaskLab,
     boto_client,
-    close_lab,
     container_def,
     detail,
     docker,
-    make_lab,
     module_server,
+    opened_lab,
     wait_until,
 )
 
@@ -112,11 +111,8 @@ def server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 @pytest.fixture(scope="module")
 def lab(server: SkiffServer) -> Iterator[TaskLab]:
-    lab = make_lab(server.endpoint, default_subnets_only=True)
-    try:
+    with opened_lab(server.endpoint, default_subnets_only=True) as lab:
         yield lab
-    finally:
-        close_lab(lab)
 
 
 @pytest.fixture(scope="module")
