@@ -1,0 +1,178 @@
+"""Benchmark: what enforcing security groups costs a request from the host to a task.
+
+Not a test. One skiff server (security groups enforced, no balancers) and three busybox httpd
+servers serving a 13-byte file, loaded alternately by `wrk` (Debian package `wrk`) in the same run:
+
+- `unguarded`: a plain `docker run` container on Docker's default bridge (no skiff chain matches it);
+- `one-rule`: an ECS task whose group has one ingress rule (tcp 8080 from 0.0.0.0/0);
+- `fifty-rules`: an ECS task whose group has 50 other rules (tcp 9000-9049 from 0.0.0.0/0, all of
+  which the host's connections are judged against) before the one that lets it in.
+
+busybox httpd closes every connection after its reply, so each request is a new connection and
+walks the chains (established packets return at the first rule). Reported per case: requests/s,
+p50 and p99 (median over the rounds), and each guarded case's throughput and p50 against
+`unguarded` (median over the rounds' back-to-back pairs), with the load average seen.
+
+    .venv/bin/python bench/bench_sg.py [--seconds 5] [--rounds 3] [--connections 8] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_lb import APP, remove_containers, show, wait, wrk
+from bench.servers import REPO_ROOT, free_port, new_session, running_servers
+
+CASES = ("unguarded", "one-rule", "fifty-rules")
+
+
+def guarded_task(ecs: Any, ec2: Any, subnet: dict[str, Any], definition: str, extra_rules: int) -> str:
+    """A task in a new group with `extra_rules` non-matching rules ahead of tcp 8080; its address."""
+    group = ec2.create_security_group(
+        GroupName=f"bench-sg-{uuid.uuid4().hex[:6]}", Description="bench", VpcId=subnet["VpcId"]
+    )["GroupId"]
+    if extra_rules:
+        others = [
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 9000 + n,
+                "ToPort": 9000 + n,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+            for n in range(extra_rules)
+        ]
+        ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=others)
+    ec2.authorize_security_group_ingress(
+        GroupId=group, IpProtocol="tcp", FromPort=8080, ToPort=8080, CidrIp="0.0.0.0/0"
+    )
+    network = {"awsvpcConfiguration": {"subnets": [subnet["SubnetId"]], "securityGroups": [group]}}
+    task = ecs.run_task(
+        cluster="bench-sg", taskDefinition=definition, launchType="FARGATE", networkConfiguration=network
+    )["tasks"][0]
+    running = wait(
+        "the task RUNNING",
+        lambda: [t for t in ecs.describe_tasks(cluster="bench-sg", tasks=[task["taskArn"]])["tasks"]
+                 if t["lastStatus"] == "RUNNING"],
+    )[0]  # fmt: skip
+    details = {d["name"]: d["value"] for d in running["attachments"][0]["details"]}
+    return str(details["privateIPv4Address"])
+
+
+def unguarded_container(name: str) -> str:
+    subprocess.run(
+        ["docker", "run", "-d", "--name", name, "busybox:latest", "sh", "-c", APP],
+        check=True,
+        capture_output=True,
+    )
+    inspect = subprocess.run(
+        ["docker", "inspect", "-f", "{{.NetworkSettings.IPAddress}}", name],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return inspect.stdout.strip()
+
+
+def answers(url: str) -> bool:
+    return subprocess.run(["curl", "-sf", "-m", "1", url], capture_output=True, check=False).returncode == 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=8)  # busybox httpd listens with a backlog of 9
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("bench_sg needs wrk (apt-get install wrk)")
+    env = {"SKIFF_METADATA_PORT": str(free_port()), "SKIFF_TASK_CLEANUP_SECONDS": "2"}
+    results: dict[str, list[dict[str, float]]] = {}
+    plain = f"bench-sg-plain-{uuid.uuid4().hex[:6]}"
+    with tempfile.TemporaryDirectory(prefix="skiff-bench-sg-") as workdir:
+        data_dir = Path(workdir) / "skiff" / "data"
+        try:
+            with running_servers(
+                {"skiff": sys.executable}, Path(workdir), 60, extra_env={"skiff": env}
+            ) as servers:
+                session = new_session()
+                ecs, ec2 = (session.client(s, endpoint_url=servers["skiff"].endpoint) for s in ("ecs", "ec2"))
+                subnet = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])[
+                    "Subnets"
+                ][0]
+                ecs.create_cluster(clusterName="bench-sg")
+                definition = ecs.register_task_definition(
+                    family="bench-sg", networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+                    cpu="1024", memory="2048",
+                    containerDefinitions=[{"name": "app", "image": "busybox:latest",
+                                           "command": ["sh", "-c", APP],
+                                           "portMappings": [{"containerPort": 8080}], "stopTimeout": 2}],
+                )["taskDefinition"]["taskDefinitionArn"]  # fmt: skip
+                urls = {
+                    "unguarded": f"http://{unguarded_container(plain)}:8080/",
+                    "one-rule": f"http://{guarded_task(ecs, ec2, subnet, definition, 0)}:8080/",
+                    "fifty-rules": f"http://{guarded_task(ecs, ec2, subnet, definition, 50)}:8080/",
+                }
+                for case, url in urls.items():
+                    wait(f"{case} answering", lambda url=url: answers(url), timeout=30)
+                    print(f"{case:12} {url}", flush=True)
+                for round_number in range(args.rounds):
+                    order = CASES if round_number % 2 == 0 else tuple(reversed(CASES))
+                    for case in order:
+                        run = wrk(urls[case], args.seconds, args.connections, args.threads, close=True)
+                        run["load"] = os.getloadavg()[0]
+                        results.setdefault(case, []).append(run)
+                        show("new-connections", case, run)
+                for arn in ecs.list_tasks(cluster="bench-sg")["taskArns"]:
+                    ecs.stop_task(cluster="bench-sg", task=arn)
+                time.sleep(3)
+        finally:
+            subprocess.run(["docker", "rm", "-f", plain], capture_output=True, check=False)
+            instance = data_dir / "instance-id"
+            if instance.exists():
+                remove_containers(instance.read_text().strip())
+    report(results, args)
+
+
+def report(results: dict[str, list[dict[str, float]]], args: argparse.Namespace) -> None:
+    summary = {
+        case: {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50_ms", "p99_ms")}
+        for case, runs in results.items()
+    }
+    print(f"\nmedian of {args.rounds} rounds, {args.seconds:g} s each, {args.connections} connections:")
+    for case, row in summary.items():
+        print(f"{case:12} {row['rps']:9.0f} req/s  p50 {row['p50_ms']:.2f} ms  p99 {row['p99_ms']:.2f} ms")
+    paired: dict[str, dict[str, float]] = {}
+    for case in CASES[1:]:
+        pairs = list(zip(results[case], results["unguarded"], strict=True))
+        ratio = statistics.median(g["rps"] / u["rps"] for g, u in pairs)
+        added = statistics.median(g["p50_ms"] - u["p50_ms"] for g, u in pairs)
+        paired[case] = {"throughput_ratio": ratio, "added_p50_ms": added}
+        print(f"{case}: throughput vs unguarded {ratio:.2f}, added p50 {added:+.2f} ms")
+    loads = [r["load"] for runs in results.values() for r in runs]
+    print(
+        f"1-minute load average during the runs: {min(loads):.1f} to {max(loads):.1f} ({os.cpu_count()} CPUs)"
+    )
+    out = REPO_ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    (out / f"bench_sg-{stamp}.json").write_text(
+        json.dumps({"runs": results, "median": summary, "paired": paired}, indent=2)
+    )
+
+
+if __name__ == "__main__":
+    main()
