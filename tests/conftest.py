@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import pytest
 from botocore.config import Config as BotoConfig
 
 from skiff.net.firewall import remove_tag, sweep_abandoned
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parent.parent
 AWS_CLI = str(Path(sys.executable).with_name("aws"))
@@ -126,18 +129,25 @@ def no_abandoned_security_group_chains() -> Iterator[None]:
     _sweep_chains()
 
 
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run` in a thread of its own: callers may be inside a running event loop (the
+    console tests' Playwright runs one)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def remove_firewall_chains(data_dir: Path) -> None:
     """Remove the security group chains of the server of `data_dir` (root only, where iptables is)."""
     path = data_dir / "instance-id"
     if os.geteuid() == 0 and path.exists():
         with contextlib.suppress(OSError):
-            asyncio.run(remove_tag(path.read_text().strip()[:8]))
+            run_coroutine(remove_tag(path.read_text().strip()[:8]))
 
 
 def _sweep_chains() -> None:
     if os.geteuid() == 0:
         with contextlib.suppress(OSError):
-            asyncio.run(sweep_abandoned())
+            run_coroutine(sweep_abandoned())
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ the tests see what a user would see.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import ipaddress
@@ -31,7 +30,7 @@ from botocore.exceptions import ClientError
 from skiff.lb.supervisor import Supervisor
 from skiff.lb.task_access import TaskAccess
 from skiff.net.hosts import HostsFile
-from tests.conftest import CREDENTIALS, SkiffServer, start_server
+from tests.conftest import CREDENTIALS, SkiffServer, run_coroutine, start_server
 
 IMAGE = "busybox:latest"
 PAUSE_IMAGE = "skiff/pause:latest"
@@ -531,7 +530,7 @@ def remove_balancer_leftovers(data_dir: Path) -> None:
     Supervisor(data_dir).stop()
     remove_containers(containers_labelled(f"skiff.instance={instance}"))
     HostsFile(instance).set_section("elb", {})
-    asyncio.run(TaskAccess(data_dir / "lb", instance).remove())
+    run_coroutine(TaskAccess(data_dir / "lb", instance).remove())
 
 
 @contextlib.contextmanager
