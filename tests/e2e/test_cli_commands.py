@@ -337,6 +337,35 @@ def test_wait_ends_1_when_the_circuit_breaker_fails_the_rollout(box: Box) -> Non
         box.lab.ecs.delete_service(cluster=box.cluster, service=name, force=True)
 
 
+def test_wait_ends_1_when_a_failed_rollout_is_rolled_back(box: Box) -> None:
+    good = box.lab.register([container_def("app")])
+    name = f"rollback-{uuid.uuid4().hex[:6]}"
+    box.lab.ecs.create_service(
+        cluster=box.cluster,
+        serviceName=name,
+        taskDefinition=good["taskDefinitionArn"],
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration=box.lab.network(),
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+    )
+    try:
+        box.skiff.ok("wait", name, "--cluster", box.cluster, "--timeout", "90")
+        crashing = box.lab.register([container_def("app", "exit 3")])
+        box.lab.ecs.update_service(
+            cluster=box.cluster, service=name, taskDefinition=crashing["taskDefinitionArn"]
+        )
+        proc = box.skiff("wait", name, "--cluster", box.cluster, "--timeout", "150", timeout=200)
+        assert proc.returncode == 1, (proc.stdout, proc.stderr)
+        # seen FAILED, or already gone with the first deployment PRIMARY again
+        assert "FAILED" in proc.stderr or "was rolled back to" in proc.stderr, proc.stderr
+        service = box.lab.ecs.describe_services(cluster=box.cluster, services=[name])["services"][0]
+        assert service["taskDefinition"] in (good["taskDefinitionArn"], crashing["taskDefinitionArn"])
+    finally:
+        box.lab.ecs.update_service(cluster=box.cluster, service=name, desiredCount=0)
+        box.lab.ecs.delete_service(cluster=box.cluster, service=name, force=True)
+
+
 def test_wait_ends_2_on_timeout(box: Box) -> None:
     unpullable = box.lab.register([container_def("app", None, image="no-such-registry.invalid/nope:1")])
     name = f"never-{uuid.uuid4().hex[:6]}"
