@@ -2,8 +2,8 @@
 # `make test` does the same set-up, then lint, type checks and every test.
 PY := .venv/bin/python
 export SKIFF_DATA_DIR ?= $(HOME)/.skiff
-# make test: one worker for the e2e modules (one after another), one for the rest (tests/conftest.py)
-TEST_WORKERS ?= 2
+# make test TEST_WORKERS=2: e2e modules on one xdist worker, the rest on the other (tests/conftest.py); off by default (tasks of two servers at once clashed)
+TEST_WORKERS ?= 0
 
 .PHONY: setup run test lint typecheck unit api bench clean
 
@@ -26,7 +26,7 @@ typecheck: setup
 
 test: setup lint typecheck
 	@echo "==> pytest"
-	@.venv/bin/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
+	@.venv/bin/pytest -q -p no:cacheprovider $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup)
 
 bench: setup
 	@test -x .bench-venv/bin/python || python3 -m venv .bench-venv

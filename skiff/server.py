@@ -53,6 +53,7 @@ from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
 from skiff.registry.manager import Registry
 from skiff.registry.publishing import RegistryPublishing
 from skiff.registry.supervisor import RegistrySupervisor
+from skiff.runtime.docker import DockerClient
 from skiff.security.ca import LocalCA
 from skiff.security.registry_tokens import RegistryTokens
 from skiff.security.sealing import Sealer
@@ -343,7 +344,9 @@ def build(config: Config, store: Store | None = None) -> Server:
     InternalEndpoints(gate, resets, board).add_routes(api)
     # the web console: the same providers, in-process, with the caller's identity
     backend = ConsoleBackend(providers, authorizer, config.default_region)
-    Console(gate, backend, config.metrics_period_seconds).add_routes(api)
+    console = Console(gate, backend, config.metrics_period_seconds)
+    console.add_routes(api)
+    board.add("console", console.status)
     api.router.add_route("*", "/{tail:.*}", gateway.handle)  # last: every other path is an AWS API
     return Server(api, metadata, agent, resets)
 
@@ -382,7 +385,7 @@ def connect_metrics(
     retention = MetricRetention(store)
     collector = StatsCollector(
         store,
-        agent.docker,
+        DockerClient(agent.docker.socket_path),  # its own connections: never queued behind the agent's
         lambda: [runner.doc for runner in list(agent.runners.values())],
         period=config.metrics_period_seconds,
     )

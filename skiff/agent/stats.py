@@ -2,10 +2,12 @@
 become CloudWatch datapoints (`AWS/ECS`, and `ECS/ContainerInsights` where the cluster has it on).
 
 Cost: one one-shot stats request per container and one per task's pause container (its network
-counters) each period, all at once; Docker answers a one-shot request without its one-second
-wait, so the collector keeps each container's previous sample (in memory) and computes the
-interval's CPU, network and storage rates itself (skiff/agent/task_stats.py). A container seen for
-the first time is asked once without one-shot, so its CPU shows in its first period already.
+counters) each period, all at once, on a Docker client of its own (the agent's requests never
+queue behind them). Docker answers a one-shot request at its next one-second collection tick,
+without a second sample for `precpu_stats`; so the collector keeps each container's previous
+sample (in memory) and computes the interval's CPU, network and storage rates itself
+(skiff/agent/task_stats.py). A container seen for the first time is asked once without one-shot,
+so its CPU shows in its first period already.
 Everything a pass computes is written in one transaction (skiff/state/metrics.py); what is
 published is skiff/agent/task_metrics.py.
 
@@ -34,7 +36,7 @@ log = logging.getLogger("skiff.agent.stats")
 
 CLUSTERS = "clusters"  # skiff/services/ecs/clusters.py
 SERVICES = "services"  # skiff/services/ecs/service_model.py
-CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS = 48  # Docker answers a one-shot sample at its next 1 s tick: one round for most hosts
 
 
 class StatsCollector:
@@ -71,6 +73,7 @@ class StatsCollector:
 
     async def stop(self) -> None:
         await self._loop.stop()
+        await self.docker.close()  # reconnects on the next use
 
     def forget(self) -> None:
         """Drop every kept sample (the state reset: the tasks are gone)."""

@@ -95,18 +95,22 @@ class Live:
         minutes = min(max(1, minutes), 24 * 60)
         end = dt.datetime.now(dt.UTC)
         start = end - dt.timedelta(minutes=minutes)
-        period = self.period if minutes <= 180 else 60
+        period = chart_period(self.period) if minutes <= 180 else 60
         dimensions = [{"Name": "ClusterName", "Value": cluster}, {"Name": "ServiceName", "Value": service}]
+        # a shortened period (SKIFF_METRICS_PERIOD_SECONDS) reads the collector's per-second data;
+        # one-minute data (PutMetricData's standard resolution) is read at 60 s beside it
+        periods = sorted({period, 60})
         queries = [
             {
-                "Id": ident,
+                "Id": f"{ident}_{each}",
                 "MetricStat": {
                     "Metric": {"Namespace": namespace, "MetricName": name, "Dimensions": dimensions},
-                    "Period": period,
+                    "Period": each,
                     "Stat": stat,
                 },
             }
             for ident, namespace, name, stat in CHARTS
+            for each in periods
         ]
         found = await self.backend.call(
             caller,
@@ -121,12 +125,22 @@ class Live:
         )
         series: dict[str, dict[str, list[float]]] = {ident: {"t": [], "v": []} for ident, *_ in CHARTS}
         for result in found.get("MetricDataResults") or []:
-            target = series.get(result.get("Id", ""))
-            if target is None:
-                continue
+            ident = str(result.get("Id", "")).rsplit("_", 1)[0]
+            target = series.get(ident)
             pairs = sorted(zip(result.get("Timestamps") or [], result.get("Values") or [], strict=False))
-            target["t"] += [
+            if target is None or len(pairs) <= len(target["t"]):
+                continue  # the finer series when it has more points
+            target["t"] = [
                 when.timestamp() if isinstance(when, dt.datetime) else float(when) for when, _ in pairs
             ]
-            target["v"] += [float(value) for _, value in pairs]
+            target["v"] = [float(value) for _, value in pairs]
         return {"period": period, "start": start.timestamp(), "end": end.timestamp(), "series": series}
+
+
+def chart_period(seconds: int) -> int:
+    """The GetMetricData period nearest above `seconds` that CloudWatch accepts (1, 5, 10, 20, 30 or a
+    multiple of 60)."""
+    for allowed in (1, 5, 10, 20, 30):
+        if seconds <= allowed:
+            return allowed
+    return max(60, -(-seconds // 60) * 60)

@@ -110,7 +110,9 @@ class Views:
         }
 
     async def task(self, caller: Caller, cluster: str, task: str) -> Doc:
-        found = await self._ecs(caller, "DescribeTasks", {"cluster": cluster, "tasks": [task]})
+        found = await self._ecs(
+            caller, "DescribeTasks", {"cluster": cluster, "tasks": [task], "include": ["TAGS"]}
+        )
         if not found.get("tasks"):
             raise AwsError(f"Task {task} not found.", code="InvalidParameterException")
         record = found["tasks"][0]
@@ -162,6 +164,8 @@ class Views:
                 "clusterArn": record.get("clusterArn"),
                 "taskRoleArn": definition.get("taskRoleArn"),
                 "networkMode": definition.get("networkMode"),
+                "network": network_details(record),
+                "tags": record.get("tags") or [],
             }
         )
         return {"task": detail}
@@ -275,3 +279,14 @@ def log_target(container: Doc, task: str, runtime_id: str | None) -> Doc | None:
     prefix = options.get("awslogs-stream-prefix")
     stream = f"{prefix}/{container['name']}/{task}" if prefix else runtime_id
     return {"group": group, "stream": stream, "region": options.get("awslogs-region")} if stream else None
+
+
+def network_details(task: Doc) -> Doc:
+    """The task's ENI attachment details (subnet, interface id, MAC, addresses)."""
+    details: Doc = {}
+    for attachment in task.get("attachments") or []:
+        if attachment.get("type") == "ElasticNetworkInterface":
+            details.update(
+                {d["name"]: d.get("value") for d in attachment.get("details") or [] if "name" in d}
+            )
+    return details

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -33,6 +34,7 @@ from skiff.console.internal import json_response, refusal
 from skiff.console.live import Live
 from skiff.console.views import Views
 
+log = logging.getLogger("skiff.console")
 STATIC = Path(__file__).resolve().parent / "static"
 PREFIX = "/console"
 
@@ -91,6 +93,17 @@ class Console:
             router.add_post(api + path, self._guard(handler, action=True))
         router.add_route("*", api + "/{tail:.*}", self._unknown)
 
+    def status(self) -> dict[str, Any]:
+        """The console's part of `skiff status`: its address, and whether the chart library is there."""
+        charts = (vendor_dir() / "uplot" / "dist" / "uPlot.iife.min.js").is_file()
+        login = "open to local callers" if self.gate.open else "login required"
+        return {
+            "up": True,
+            "address": f"{PREFIX} ({login})",
+            "note": "charts: uPlot" if charts else "chart library missing (make setup)",
+            "charts": charts,
+        }
+
     # -- who may ----------------------------------------------------------------------------------
     async def _caller(self, request: web.Request) -> Caller | None:
         return self.gate.caller(request) or await self.gate.signed_caller(request)
@@ -110,6 +123,11 @@ class Console:
                 return await handler(caller, request)
             except AwsError as error:
                 return _error(error)
+            except (web.HTTPException, ConnectionResetError):
+                raise
+            except Exception:
+                log.exception("console view %s failed", request.path)
+                return json_response({"__type": "InternalFailure", "message": "The console failed."}, 500)
 
         return guarded
 

@@ -10,7 +10,7 @@ else tasks send the host, so one chain per server, `SKIFF-LB-<instance>`, jumped
 the bridges just ahead of the guard (so chains at the top, like the security groups' that
 filter what reaches a balancer, still come first), accepts exactly the listener ports of those
 addresses. Tasks learn the address by name from `BalancerNames` (dns_source.py). The mapping is
-`skiff.state.balancers.task_address` (169.254.169.x and 169.254.170.x are never twins: instance
+`skiff.state.balancer_addresses.task_address` (169.254.169.x and 169.254.170.x are never twins: instance
 metadata, the task endpoint; the allocator hands out only addresses with a twin).
 """
 
@@ -21,7 +21,7 @@ import logging
 from pathlib import Path
 
 from skiff.net.commands import run
-from skiff.state.balancers import task_address
+from skiff.state.balancer_addresses import task_address
 
 log = logging.getLogger("skiff.lb")
 

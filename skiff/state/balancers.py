@@ -12,7 +12,7 @@ Load balancer (`elb_load_balancers`): the LoadBalancer shape — LoadBalancerArn
   active_impaired|failed, Reason?}, Type (application|network), AvailabilityZones [{ZoneName,
   SubnetId, LoadBalancerAddresses}], SecurityGroups [sg ids] (ALBs; NLBs may have none),
   IpAddressType (ipv4|dualstack). `_skiff`: account, region, address (one IPv4 address in
-  127.77.0.0/16, allocated once by `allocate_address` and kept for the balancer's life), attributes
+  127.77.0.0/16, allocated once by `balancer_addresses.allocate` and kept for the balancer's life), attributes
   {AWS key: string value}.
 Target group (`elb_target_groups`): the TargetGroup shape minus LoadBalancerArns (derived:
   `balancers_of_target_group`) — TargetGroupArn, TargetGroupName, Protocol, Port, VpcId,
@@ -57,9 +57,8 @@ when something changed.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import secrets
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import Any
 
 from skiff.state.scope import Scope
@@ -75,7 +74,6 @@ META = "elb_meta"
 INTERNAL = "_skiff"
 GENERATION_KEY = "generation"
 
-ADDRESS_NETWORK = ipaddress.IPv4Network("127.77.0.0/16")
 DEFAULT_PRIORITY = 50001  # the `priority` column of a listener's default rule: it sorts last
 HOSTED_ZONE_IDS = {"application": "Z35SXDOTRQ7X7K", "network": "Z26RNL4JYFTOTI"}
 
@@ -279,39 +277,6 @@ def delete_load_balancer(store: Store, arn: str) -> bool:
 
 def address_of(doc: Document) -> str:
     return str(doc[INTERNAL].get("address") or "")
-
-
-# the twins' third octets 169 and 170 are instance metadata's and the task endpoint's
-TWINLESS_THIRD_OCTETS = (169, 170)
-
-
-def task_address(address: str) -> str | None:
-    """The task-facing twin of a balancer's address, 169.254.A.B for 127.77.A.B (skiff/lb/
-    task_access.py: tasks cannot use loopback addresses), or None when it has none."""
-    try:
-        parts = ipaddress.IPv4Address(address).packed
-    except ValueError:
-        return None
-    if parts[0] != 127 or parts[1] != 77 or parts[2] in TWINLESS_THIRD_OCTETS or parts[3] in (0, 255):
-        return None
-    return f"169.254.{parts[2]}.{parts[3]}"
-
-
-def allocate_address(store: Store, taken: Collection[str] = ()) -> str:
-    """A 127.77.0.0/16 address no balancer holds, nor is in `taken` (other servers' on this
-    host); call inside the transaction that saves it.
-
-    Addresses are handed out in turn (a counter), so a deleted balancer's address comes back only
-    after the rest of the range has been used; each has a task-facing twin (`task_address`).
-    """
-    used = {address_of(doc) for doc in store.find(LOAD_BALANCERS)} | set(taken)
-    size = ADDRESS_NETWORK.num_addresses - 2  # neither .0.0 nor .255.255
-    for _ in range(size):
-        n = (store.next_number("elb-address") - 1) % size + 1
-        address = str(ADDRESS_NETWORK.network_address + n)
-        if address not in used and task_address(address) is not None:
-            return address
-    raise RuntimeError("no load balancer address left in 127.77.0.0/16")
 
 
 def set_load_balancer_state(store: Store, arn: str, code: str, reason: str | None = None) -> bool:

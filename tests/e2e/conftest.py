@@ -24,9 +24,7 @@ from tests.e2e.task_support import (
     boto_client,
     close_lab,
     make_lab,
-    remove_server_leftovers,
-    server_subnets,
-    start_e2e_server,
+    module_server,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,15 +59,8 @@ def e2e_server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> 
     if os.environ.get("SKIFF_TEST_ENDPOINT"):
         yield None
         return
-    server = start_e2e_server(tmp_path_factory.mktemp("skiff-e2e"))
-    try:
+    with module_server(tmp_path_factory.mktemp("skiff-e2e")) as server:
         yield server
-    finally:
-        subnets = server_subnets(server.endpoint)
-        server.stop()
-        remove_server_leftovers(subnets)
-    log = server.log()
-    assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
 
 
 @pytest.fixture(scope="module")

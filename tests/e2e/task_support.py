@@ -479,3 +479,19 @@ def remove_server_leftovers(subnets: list[dict[str, Any]]) -> None:
         for label in (subnet["SubnetId"], subnet["CidrBlock"]):
             for network in docker("network", "ls", "-q", "--filter", f"label=skiff.subnet={label}").split():
                 docker("network", "rm", network, check=False)
+
+
+@contextlib.contextmanager
+def module_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[SkiffServer]:
+    """An e2e module's own server (`start_e2e_server`, with `env` on top): on exit it is stopped,
+    what its tasks left is removed, and its log must hold no traceback."""
+    with mock.patch.dict(os.environ, env or {}):
+        server = start_e2e_server(data_dir)
+    try:
+        yield server
+    finally:
+        subnets = server_subnets(server.endpoint)
+        server.stop()
+        remove_server_leftovers(subnets)
+    log = server.log()
+    assert "Traceback" not in log, f"the server logged a traceback:\n{log}"

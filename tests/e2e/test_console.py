@@ -3,9 +3,11 @@ shared server with real containers.
 
 - a service scaled from its page reaches the new count (the page shows it, ECS agrees);
 - the live log view shows a line a task printed after the page opened;
-- a chart shows datapoints (network bytes published with PutMetricData, as the stats collector would);
+- charts show datapoints: CPU and memory from the stats collector, network bytes published with
+  PutMetricData (the cluster has no Container Insights);
 - a task stopped from its page shows its stop reason; an exited container's exit code shows;
-- secrets and parameters appear by name, never with their values.
+- secrets and parameters appear by name, never with their values;
+- a server bound elsewhere (SKIFF_HOST) shows the login form, and actions need the CSRF token.
 
 With SKIFF_CONSOLE_SCREENSHOTS=1 the test also writes the main pages to docs/console/*.png
 (scripts/console-screenshots.sh).
@@ -25,7 +27,12 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.task_support import TaskLab, container_def
+from tests.conftest import CREDENTIALS, SkiffServer, start_server
+from tests.e2e.task_support import (
+    TaskLab,
+    container_def,
+    module_server,
+)
 from tests.e2e.test_services import ServiceLab
 
 pytestmark = pytest.mark.e2e
@@ -38,6 +45,18 @@ CLOCK = 'while true; do echo "now $(date +%s)"; sleep 1; done'
 WAIT_MS = 60_000
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def e2e_server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SkiffServer | None]:
+    """The module's own server, publishing task metrics every 3 s (the CPU chart fills quickly)."""
+    if os.environ.get("SKIFF_TEST_ENDPOINT"):
+        yield None
+        return
+    with module_server(
+        tmp_path_factory.mktemp("skiff-console"), {"SKIFF_METRICS_PERIOD_SECONDS": "3"}
+    ) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -175,19 +194,24 @@ def test_a_chart_shows_datapoints(
         Namespace="ECS/ContainerInsights",
         MetricData=[
             {
-                "MetricName": "NetworkRxBytes",
+                "MetricName": name,
                 "Dimensions": dimensions,
                 "Timestamp": now - dt.timedelta(minutes=minutes),
-                "Value": 1000.0 + 300 * minutes,
+                "Value": scale * (10 + (minutes * 7) % 5),
                 "Unit": "Bytes/Second",
             }
             for minutes in range(1, 8)
+            for name, scale in (("NetworkRxBytes", 300.0), ("NetworkTxBytes", 120.0))
         ],
     )
     open_console(page, endpoint, f"/service/{services.cluster}/{clock_service}")
     page.wait_for_selector("#chart-rx canvas", timeout=WAIT_MS)
+    page.wait_for_selector("#chart-tx canvas", timeout=WAIT_MS)
     points = int(page.get_attribute("#chart-rx", "data-points") or 0)
     assert points >= 7, points
+    # CPU and memory come from the stats collector (every 3 s on this server)
+    page.wait_for_selector("#chart-cpu canvas", timeout=WAIT_MS)
+    page.wait_for_selector("#chart-memory canvas", timeout=WAIT_MS)
     shot(page, "service-charts")
 
 
@@ -241,6 +265,10 @@ def test_pages_of_the_other_services(
     group = elbv2.create_target_group(
         Name="console-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip"
     )["TargetGroups"][0]
+    elbv2.modify_target_group_attributes(
+        TargetGroupArn=group["TargetGroupArn"],
+        Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "0"}],
+    )
     elbv2.create_listener(
         LoadBalancerArn=lb_arn,
         Protocol="HTTP",
@@ -249,7 +277,26 @@ def test_pages_of_the_other_services(
     )
     client_factory("servicediscovery").create_http_namespace(Name="console-ns")
     client_factory("ecr").create_repository(repositoryName="console/app")
+    # a service behind the balancer: its page shows its targets' health
+    web = services.lab.register(
+        [container_def("web", "httpd -f -p 8080", portMappings=[{"containerPort": 8080}])],
+        family="console-web",
+    )
+    services.create(
+        web,
+        1,
+        name="console-web",
+        loadBalancers=[
+            {"targetGroupArn": group["TargetGroupArn"], "containerName": "web", "containerPort": 8080}
+        ],
+    )
     try:
+        open_console(page, endpoint, f"/service/{services.cluster}/console-web")
+        page.wait_for_function(
+            "document.getElementById('targets').textContent.includes(':8080')", timeout=WAIT_MS
+        )
+        assert "console-tg" in page.inner_text("#targets")
+        shot(page, "service-targets")
         open_console(page, endpoint, "/balancers")
         page.wait_for_function(
             "document.getElementById('lbs').textContent.includes('console-alb')", timeout=WAIT_MS
@@ -271,4 +318,41 @@ def test_pages_of_the_other_services(
         )
         shot(page, "clusters")
     finally:
+        services.ecs.delete_service(cluster=services.cluster, service="console-web", force=True)
         elbv2.delete_load_balancer(LoadBalancerArn=lb_arn)
+
+
+def test_a_server_bound_elsewhere_asks_for_a_login(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """SKIFF_HOST=0.0.0.0: the page is the login form; a wrong secret is refused; the right pair
+    opens the console, whose actions then carry the session's CSRF token."""
+    server = start_server(tmp_path_factory.mktemp("console-login"), env={"SKIFF_HOST": "0.0.0.0"})
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        url = f"http://127.0.0.1:{server.port}"
+        page.goto(f"{url}/console")
+        page.wait_for_selector("input[name=access_key_id]", timeout=WAIT_MS)
+        assert page.url.endswith("/console/login")
+        page.fill("input[name=access_key_id]", CREDENTIALS["AWS_ACCESS_KEY_ID"])
+        page.fill("input[name=secret_access_key]", "wrong")
+        page.click("button[type=submit]")
+        page.wait_for_selector("text=not right", timeout=WAIT_MS)
+        page.fill("input[name=access_key_id]", CREDENTIALS["AWS_ACCESS_KEY_ID"])
+        page.fill("input[name=secret_access_key]", CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+        page.click("button[type=submit]")
+        page.wait_for_selector("#clusters .empty", timeout=WAIT_MS)
+        cookie = next(c for c in context.cookies() if c["name"] == "skiff_session")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+        # the page's own fetch carries the token; one without it is refused
+        status = page.evaluate(
+            """async () => (await fetch('/console/api/services/x/y/scale', {method: 'POST',
+                 body: '{"desiredCount": 1}'})).status"""
+        )
+        assert status == 403
+        page.click("#logout")
+        page.wait_for_selector("input[name=access_key_id]", timeout=WAIT_MS)
+    finally:
+        context.close()
+        server.stop()

@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
-from unittest import mock
 
 import pytest
 
@@ -26,9 +25,7 @@ from tests.e2e.task_support import (
     TaskLab,
     close_lab,
     container_def,
-    remove_server_leftovers,
-    server_subnets,
-    start_e2e_server,
+    module_server,
 )
 from tests.e2e.test_services import ServiceLab, sleeper
 
@@ -47,16 +44,10 @@ def e2e_server(docker_ready: None, tmp_path_factory: pytest.TempPathFactory) -> 
     if os.environ.get("SKIFF_TEST_ENDPOINT"):
         yield None
         return
-    with mock.patch.dict(os.environ, {"SKIFF_METRICS_PERIOD_SECONDS": PERIOD}):
-        server = start_e2e_server(tmp_path_factory.mktemp("skiff-metrics"))
-    try:
+    with module_server(
+        tmp_path_factory.mktemp("skiff-metrics"), {"SKIFF_METRICS_PERIOD_SECONDS": PERIOD}
+    ) as server:
         yield server
-    finally:
-        subnets = server_subnets(server.endpoint)
-        server.stop()
-        remove_server_leftovers(subnets)
-    log = server.log()
-    assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
 
 
 @pytest.fixture(scope="module")

@@ -143,7 +143,7 @@
     if (plot) { plot.setData(data); return; }
     box.innerHTML = `<h3>${esc(title)}</h3>`;
     state.plots[id] = new uPlot({
-      width: Math.max(300, box.clientWidth - 16), height: 180,
+      width: Math.max(260, box.clientWidth - 16), height: 160,
       series: [{}, { label: title, stroke: "#1f6feb", fill: "rgba(31,111,235,0.12)", width: 2, points: { show: points < 40 } }],
       axes: [{}, { size: 60 }], legend: { show: false }, scales: { x: { time: true } },
     }, data, box);
@@ -202,7 +202,7 @@
       try {
         const m = await get(`/metrics/${enc(cluster)}/${enc(name)}?minutes=30`);
         for (const [id, title] of CHARTS) drawChart(state, id, title, m.series[id]);
-      } catch (e) { /* the view's error box shows failures */ }
+      } catch (e) { fill("view-error", `<div class="card bad">charts: ${esc(e.message)}</div>`); }
       chartTimer = setTimeout(refreshCharts, 5000);
     }
     refreshCharts();
@@ -260,6 +260,8 @@
         ["Zone", esc(t.availabilityZone)], ["Task role", esc(t.taskRoleArn)],
         ["Created", esc(when(t.createdAt))], ["Started", esc(when(t.startedAt))], ["Stopped", esc(when(t.stoppedAt))],
         ["ARN", `<span class="mono">${esc(t.taskArn)}</span>`],
+        ["Network", Object.entries(t.network || {}).map(([k, v]) => `${esc(k)}: <span class="mono">${esc(v)}</span>`).join("<br>")],
+        ["Tags", (t.tags || []).map((x) => `${esc(x.key)}=${esc(x.value)}`).join(", ")],
       ]));
       fill("containers", table(t.containers, [
         ["Container", (c) => esc(c.name) + (c.essential ? "" : ' <span class="empty">(not essential)</span>')],

@@ -24,6 +24,7 @@ from skiff.services.elbv2.common import (
 )
 from skiff.services.elbv2.network import Network
 from skiff.services.elbv2.paging import paged
+from skiff.state import balancer_addresses
 from skiff.state import balancers as records
 from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
@@ -156,7 +157,7 @@ class LoadBalancerBackend:
                 records.INTERNAL: {
                     "account": scope.account,
                     "region": scope.region,
-                    "address": records.allocate_address(self.store, taken=self.addresses_elsewhere()),
+                    "address": balancer_addresses.allocate(self.store, taken=self.addresses_elsewhere()),
                     "attributes": {},
                 },
             }

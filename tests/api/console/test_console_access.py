@@ -168,5 +168,32 @@ def test_a_loopback_server_is_open(endpoint: str) -> None:
     assert vendor.status_code == 200, "make setup installs uPlot from npm"
     escape = requests.get(f"{server_endpoint}/console/vendor/..%2F..%2F..%2Fpyvenv.cfg", timeout=30)
     assert escape.status_code == 404
+    part = requests.get(f"{server_endpoint}/_skiff/status", timeout=30).json()["parts"]["console"]
+    assert part["up"] and part["charts"] and "open to local callers" in part["address"]
     unknown = requests.get(f"{server_endpoint}/console/api/nothing-here", timeout=30)
     assert unknown.status_code == 404 and unknown.json()["__type"] == "NotFoundException"
+
+
+def test_bad_input_is_a_4xx(endpoint: str) -> None:
+    base = endpoint.rstrip("/")
+    page = requests.get(f"{base}/console", timeout=30).text
+    found = re.search(r'name="skiff-csrf" content="([^"]+)"', page)
+    assert found is not None
+    headers = {"X-Skiff-Csrf": found.group(1)}
+    for path in (
+        "tasks/x/%00",
+        "services/nowhere/b",
+        "clusters/%20",
+        "metrics/c/s?minutes=abc",
+        "logs?group=&stream=",
+        "logs?group=%00&stream=x",
+        "services/" + "a" * 400 + "/b",
+    ):
+        reply = requests.get(f"{base}/console/api/{path}", timeout=30)
+        assert 400 <= reply.status_code < 500, (path, reply.status_code, reply.text)
+        assert reply.json()["__type"], path
+    scale = f"{base}/console/api/services/nowhere/web/scale"
+    for body in (b"[1]", b"{", b'{"desiredCount": -1}', b'{"desiredCount": true}', b'{"desiredCount": 1.5}'):
+        reply = requests.post(scale, data=body, headers=headers, timeout=30)
+        assert 400 <= reply.status_code < 500, (body, reply.status_code, reply.text)
+    assert requests.get(f"{base}/console/api/metrics/c/s?minutes=99999999", timeout=30).status_code == 200

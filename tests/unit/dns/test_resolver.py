@@ -188,15 +188,29 @@ async def _tcp_upstream(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
     writer.close()
 
 
+async def _upstream_on_one_port() -> tuple[asyncio.DatagramTransport, Upstream, asyncio.Server, int]:
+    """A fake upstream on UDP and TCP of one port: the kernel picks the UDP port, and when that
+    number is taken for TCP (another socket's local port) the next free one is tried."""
+    loop = asyncio.get_running_loop()
+    for _ in range(20):
+        transport, upstream = await loop.create_datagram_endpoint(Upstream, local_addr=("127.0.0.1", 0))
+        port = int(transport.get_extra_info("sockname")[1])
+        try:
+            tcp_upstream = await asyncio.start_server(_tcp_upstream, "127.0.0.1", port)
+        except OSError:
+            transport.close()
+            continue
+        return transport, upstream, tcp_upstream, port
+    raise OSError("no port free on both UDP and TCP")
+
+
 def test_forwarding_and_the_server(world: World) -> None:
     service = world.service("random-quote", [{"Type": "A", "TTL": 60}])
     world.register(service, "t1", AWS_INSTANCE_IPV4="172.31.0.20")
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
-        transport, upstream = await loop.create_datagram_endpoint(Upstream, local_addr=("127.0.0.1", 0))
-        port = transport.get_extra_info("sockname")[1]
-        tcp_upstream = await asyncio.start_server(_tcp_upstream, "127.0.0.1", port)
+        transport, upstream, tcp_upstream, port = await _upstream_on_one_port()
         world.forwarder.servers = [("127.0.0.1", port)]
         # outside any namespace: the upstream's answer, with the client's id
         query = dnslib.DNSRecord.question("example.org")

@@ -18,6 +18,7 @@ import pytest
 
 from skiff.lb.manager import LoadBalancing
 from skiff.net.hosts import HostsFile
+from skiff.state import balancer_addresses
 from skiff.state import balancers as records
 from skiff.state.scope import Scope
 from skiff.store import SqliteStore
@@ -74,7 +75,7 @@ def balancer(store: SqliteStore, name: str) -> dict[str, Any]:
             "_skiff": {
                 "account": SCOPE.account,
                 "region": SCOPE.region,
-                "address": records.allocate_address(store),
+                "address": balancer_addresses.allocate(store),
             },
         }
         records.save_load_balancer(store, doc)

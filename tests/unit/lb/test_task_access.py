@@ -13,6 +13,7 @@ from skiff.lb.manager import task_ports
 from skiff.lb.model import DataPlane, Frontend
 from skiff.lb.render import render_frontend
 from skiff.lb.task_access import guard_position, task_address
+from skiff.state import balancer_addresses
 from skiff.state import balancers as records
 from skiff.state.scope import Scope
 from skiff.store.sqlite import SqliteStore
@@ -63,7 +64,7 @@ def balancer(store: SqliteStore, name: str, scheme: str, vpc: str) -> dict[str, 
             "_skiff": {
                 "account": SCOPE.account,
                 "region": SCOPE.region,
-                "address": records.allocate_address(store),
+                "address": balancer_addresses.allocate(store),
             },
         }
         records.save_load_balancer(store, doc)
@@ -113,11 +114,11 @@ def test_the_accepts_go_just_ahead_of_the_host_guard() -> None:
 def test_every_allocated_address_has_a_twin(store: SqliteStore) -> None:
     with store.transaction():
         for _ in range(300):
-            assert task_address(records.allocate_address(store)) is not None
+            assert task_address(balancer_addresses.allocate(store)) is not None
 
 
 def test_addresses_other_servers_hold_are_skipped(store: SqliteStore) -> None:
     with store.transaction():
-        first = records.allocate_address(store, taken={"127.77.0.2", "127.77.0.3"})
-        second = records.allocate_address(store, taken={"127.77.0.2", "127.77.0.3"})
+        first = balancer_addresses.allocate(store, taken={"127.77.0.2", "127.77.0.3"})
+        second = balancer_addresses.allocate(store, taken={"127.77.0.2", "127.77.0.3"})
     assert (first, second) == ("127.77.0.1", "127.77.0.4")

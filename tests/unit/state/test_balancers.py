@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from skiff.state import balancer_addresses
 from skiff.state import balancers as b
 from skiff.state.scope import Scope
 from skiff.store import SqliteStore
@@ -21,7 +22,7 @@ def store(tmp_path: Path) -> SqliteStore:
 
 def _lb(store: SqliteStore, name: str, scheme: str = "internet-facing") -> dict:  # type: ignore[type-arg]
     with store.transaction():
-        address = b.allocate_address(store)
+        address = balancer_addresses.allocate(store)
         arn = b.load_balancer_arn(SCOPE, "application", name, b.new_id())
         doc = {
             "LoadBalancerArn": arn,

@@ -1,0 +1,15 @@
+"""The console's chart period: what CloudWatch's GetMetricData accepts, never finer than asked."""
+
+from __future__ import annotations
+
+import pytest
+
+from skiff.console.live import chart_period
+
+
+@pytest.mark.parametrize(
+    ("seconds", "period"),
+    [(1, 1), (3, 5), (5, 5), (7, 10), (15, 20), (30, 30), (31, 60), (60, 60), (61, 120)],
+)
+def test_chart_period_is_an_allowed_one(seconds: int, period: int) -> None:
+    assert chart_period(seconds) == period
