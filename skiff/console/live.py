@@ -2,7 +2,9 @@
 
 Logs: `follow` sends the stream's last lines, then every new line as it reaches CloudWatch Logs
 (GetLogEvents with the forward token, polled), one SSE `data:` event per log event; a comment
-line keeps idle connections open; it waits for a stream that does not exist yet. Charts:
+line keeps idle connections open. A stream that does not exist yet (the task has not started its
+container) is waited for: an SSE `waiting` event says so, an `open` event says when it appears
+(the page shows "waiting for the first line..." until a line comes). Charts:
 `service_metrics` reads CPU and memory utilization (`AWS/ECS`) and network bytes
 (`ECS/ContainerInsights`) of one service through GetMetricData.
 """
@@ -55,8 +57,15 @@ class Live:
         await response.prepare(request)
         last_write = time.monotonic()
         page = first
+        present = first is not None
         try:
+            await response.write(
+                sse_event("open" if present else "waiting", {"group": group, "stream": stream})
+            )
             while True:
+                if page is not None and not present:
+                    present = True
+                    await response.write(sse_event("open", {"group": group, "stream": stream}))
                 if page is not None:
                     for event in page.get("events") or []:
                         line = json.dumps(
@@ -135,6 +144,11 @@ class Live:
             ]
             target["v"] = [float(value) for _, value in pairs]
         return {"period": period, "start": start.timestamp(), "end": end.timestamp(), "series": series}
+
+
+def sse_event(kind: str, data: dict[str, Any]) -> bytes:
+    """One named server-sent event (the page's EventSource listens for `open` and `waiting`)."""
+    return f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()
 
 
 def chart_period(seconds: int) -> int:
