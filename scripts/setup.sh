@@ -25,11 +25,14 @@ else
   say "System packages present"
 fi
 
-# dockerd: start it detached in its own session, so stopping skiff never stops Docker.
+# dockerd: start it detached in its own session, so stopping skiff never stops Docker, and with
+# no descriptor but 0-2 (a caller's lock, e.g. `flock f make test`, would otherwise be held by
+# dockerd for as long as it runs).
 if ! docker info >/dev/null 2>&1; then
   say "Starting dockerd"
   mkdir -p /var/log
-  setsid nohup dockerd >/var/log/skiff-dockerd.log 2>&1 < /dev/null &
+  setsid nohup bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done 2>/dev/null; exec dockerd' \
+    >/var/log/skiff-dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 60); do
     docker info >/dev/null 2>&1 && break
     sleep 0.5

@@ -9,7 +9,9 @@ sample (in memory) and computes the interval's CPU, network and storage rates it
 (skiff/agent/task_stats.py). A container seen for the first time is asked once without one-shot,
 so its CPU shows in its first period already.
 Everything a pass computes is written in one transaction (skiff/state/metrics.py); what is
-published is skiff/agent/task_metrics.py.
+published is skiff/agent/task_metrics.py (and skiff/agent/enhanced_metrics.py for clusters with
+enhanced observability). Cluster settings are read from the store on every pass, so turning
+Container Insights on or off (UpdateClusterSettings) takes effect at the next period.
 
 The collector reads the ECS clusters and services collections directly (the agent knows no
 service layer): `CLUSTERS` and `SERVICES` name the collections of skiff/services/ecs.
@@ -23,7 +25,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from skiff.agent import task_metrics
+from skiff.agent import enhanced_metrics, task_metrics
 from skiff.agent.task_metrics import TaskReading
 from skiff.agent.task_stats import Counters, namespace_counters, usage
 from skiff.periodic import PeriodicLoop
@@ -112,6 +114,10 @@ class StatsCollector:
             if doc is not None and doc.get("status") == "ACTIVE" and task_metrics.insights_enabled(doc):
                 clusters[arn] = doc
         entries = task_metrics.task_entries(readings, set(clusters), when, self.resolution)
+        enhanced = {arn for arn, doc in clusters.items() if enhanced_metrics.enhanced(doc)}
+        entries += enhanced_metrics.enhanced_entries(
+            [r for r in readings if r.task["clusterArn"] in enhanced], when, self.resolution
+        )
         for arn, cluster in clusters.items():
             services = self.store.find(SERVICES, {"cluster": arn})
             entries += task_metrics.count_entries(

@@ -84,7 +84,7 @@ def insights_enabled(cluster: Document | None) -> bool:
     return False
 
 
-class _Batch:
+class Batch:
     """Samples gathered per metric, turned into one datum (a statistic set) per metric."""
 
     def __init__(self, when: dt.datetime, resolution: int) -> None:
@@ -121,7 +121,7 @@ def task_entries(
 ) -> list[Entry]:
     """The per-task metrics of one interval: AWS/ECS always, Container Insights for the tasks of
     the clusters (ARNs) in `insight_clusters`."""
-    batch = _Batch(when, resolution)
+    batch = Batch(when, resolution)
     for reading in readings:
         cpu_reserved, memory_reserved = reservation(reading.task)
         use = reading.usage
@@ -160,7 +160,7 @@ def count_entries(
     arn = str(cluster["clusterArn"])
     account, region = arn.split(":")[4], arn.split(":")[3]
     name = cluster_name(arn)
-    batch = _Batch(when, resolution)
+    batch = Batch(when, resolution)
 
     def add(metric: str, dims: dict[str, str], value: float) -> None:
         batch.add(MetricKey.of(account, region, INSIGHTS, metric, dims), "Count", value)

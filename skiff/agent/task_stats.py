@@ -14,14 +14,15 @@ task's counters now and at the previous sample into what Fargate reports for the
 * storage bytes per second read and written (block I/O of the containers).
 
 Utilization is the used share of the task's reservation (task-level `cpu` units and `memory` MiB,
-as Fargate requires them), in percent.
+as Fargate requires them), in percent. `Usage.containers` keeps each container's own CPU, memory
+and storage figures (by Docker id) for the container-level metrics of enhanced observability.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from skiff.store.base import Document
@@ -121,6 +122,16 @@ def block_bytes(stats: Mapping[str, Any]) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
+class ContainerUse:
+    """One container's use over the interval (None where the interval is unknown yet)."""
+
+    cpu_units: float | None
+    memory_mib: float
+    read_per_second: float | None
+    write_per_second: float | None
+
+
+@dataclass(frozen=True)
 class Usage:
     """A task's use over one interval; a member is None where the interval is unknown yet."""
 
@@ -136,6 +147,8 @@ class Usage:
     """Bytes per second read from storage."""
     write_per_second: float | None
     """Bytes per second written to storage."""
+    containers: Mapping[str, ContainerUse] = field(default_factory=dict)
+    """Each sampled container's own use, by Docker id."""
 
 
 def _delta(now: int, before: int) -> int | None:
@@ -150,23 +163,10 @@ def usage(
 ) -> Usage:
     """The task's use from its containers' counters now and at the previous sample (by id), and
     its network namespace's counters (see `namespace_counters`) now and before."""
-    cpu: float | None = None
-    read: float | None = None
-    write: float | None = None
-    for cid, now in containers.items():
-        before = previous.get(cid) or now.previous
-        if before is None or now.read <= before.read:
-            continue
-        cpu_delta = _delta(now.cpu_ns, before.cpu_ns)
-        if cpu_delta is not None:
-            cpu = (cpu or 0.0) + cpu_delta / 1e9 / (now.read - before.read) * CPU_UNITS_PER_VCPU
-        if cid in previous:  # Docker's previous reading has CPU only
-            read_delta = _delta(now.read_bytes, before.read_bytes)
-            write_delta = _delta(now.write_bytes, before.write_bytes)
-            if read_delta is not None and write_delta is not None:
-                elapsed = now.read - before.read
-                read = (read or 0.0) + read_delta / elapsed
-                write = (write or 0.0) + write_delta / elapsed
+    per_container = {cid: _container_use(now, previous.get(cid)) for cid, now in containers.items()}
+    cpu = _sum(u.cpu_units for u in per_container.values())
+    read = _sum(u.read_per_second for u in per_container.values())
+    write = _sum(u.write_per_second for u in per_container.values())
     memory = sum(c.memory_bytes for c in containers.values()) / MIB
     rx_rate = tx_rate = None
     if network is not None and network_previous is not None and network.read > network_previous.read:
@@ -175,7 +175,31 @@ def usage(
         tx_delta = _delta(network.tx_bytes, network_previous.tx_bytes)
         if rx_delta is not None and tx_delta is not None:
             rx_rate, tx_rate = rx_delta / elapsed, tx_delta / elapsed
-    return Usage(cpu, memory, rx_rate, tx_rate, read, write)
+    return Usage(cpu, memory, rx_rate, tx_rate, read, write, per_container)
+
+
+def _sum(values: Iterable[float | None]) -> float | None:
+    """The sum of the known values; None when none is known."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _container_use(now: Counters, ours: Counters | None) -> ContainerUse:
+    """One container's use from its sample now and our previous one (else Docker's own)."""
+    memory = now.memory_bytes / MIB
+    before = ours or now.previous
+    if before is None or now.read <= before.read:
+        return ContainerUse(None, memory, None, None)
+    elapsed = now.read - before.read
+    cpu_delta = _delta(now.cpu_ns, before.cpu_ns)
+    cpu = None if cpu_delta is None else cpu_delta / 1e9 / elapsed * CPU_UNITS_PER_VCPU
+    read = write = None
+    if ours is not None:  # Docker's previous reading has CPU only
+        read_delta = _delta(now.read_bytes, before.read_bytes)
+        write_delta = _delta(now.write_bytes, before.write_bytes)
+        if read_delta is not None and write_delta is not None:
+            read, write = read_delta / elapsed, write_delta / elapsed
+    return ContainerUse(cpu, memory, read, write)
 
 
 def namespace_counters(pause: Counters | None, containers: Mapping[str, Counters]) -> Counters | None:

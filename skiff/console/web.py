@@ -6,7 +6,8 @@
   (uPlot) outside the repository (`.venv/share/skiff-console/node_modules`, or
   `SKIFF_CONSOLE_VENDOR`).
 - `GET /console/api/<view>`: JSON of a view (views.py); `GET /console/api/logs?group=&stream=`: a
-  log stream as server-sent events; `GET /console/api/metrics/<cluster>/<service>`: chart data.
+  log stream as server-sent events; `GET /console/api/metrics/<cluster>/<service>` and
+  `GET /console/api/task-metrics/<cluster>/<task>`: chart data (charts.py).
 - `POST /console/api/services/<cluster>/<service>/scale|deploy`, `POST
   /console/api/tasks/<cluster>/<task>/stop`: actions, each through the ECS backend with the
   caller's identity (UpdateService, StopTask), with the page's CSRF token in `X-Skiff-Csrf`.
@@ -30,6 +31,7 @@ from aiohttp import web
 from skiff.api.errors import AwsError
 from skiff.console.access import SESSION_COOKIE, SESSION_SECONDS, Caller, Gatekeeper
 from skiff.console.backend import ConsoleBackend
+from skiff.console.charts import Charts
 from skiff.console.internal import json_response, refusal
 from skiff.console.live import Live
 from skiff.console.views import Views
@@ -57,7 +59,8 @@ class Console:
         self.gate = gate
         self.backend = backend
         self.views = Views(backend)
-        self.live = Live(backend, metrics_period)
+        self.live = Live(backend)
+        self.charts = Charts(backend, metrics_period)
 
     def add_routes(self, app: web.Application) -> None:
         router = app.router
@@ -79,6 +82,7 @@ class Console:
             "/images": self._images,
             "/configuration": self._configuration,
             "/metrics/{cluster}/{service}": self._metrics,
+            "/task-metrics/{cluster}/{task}": self._task_metrics,
             "/logs": self._logs,
             "/whoami": self._whoami,
         }
@@ -225,12 +229,14 @@ class Console:
 
     async def _metrics(self, caller: Caller, request: web.Request) -> web.Response:
         info = request.match_info
-        try:
-            minutes = int(request.query.get("minutes", "30"))
-        except ValueError:
-            raise AwsError("minutes must be a whole number.", code="ValidationException") from None
         return json_response(
-            await self.live.service_metrics(caller, info["cluster"], info["service"], minutes)
+            await self.charts.service_metrics(caller, info["cluster"], info["service"], _minutes(request))
+        )
+
+    async def _task_metrics(self, caller: Caller, request: web.Request) -> web.Response:
+        info = request.match_info
+        return json_response(
+            await self.charts.task_metrics(caller, info["cluster"], info["task"], _minutes(request))
         )
 
     async def _logs(self, caller: Caller, request: web.Request) -> web.StreamResponse:
@@ -280,6 +286,13 @@ class Console:
         return json_response(
             {"task": {"taskArn": task.get("taskArn"), "desiredStatus": task.get("desiredStatus")}}
         )
+
+
+def _minutes(request: web.Request) -> int:
+    try:
+        return int(request.query.get("minutes", "30"))
+    except ValueError:
+        raise AwsError("minutes must be a whole number.", code="ValidationException") from None
 
 
 def _brief(service: Any) -> dict[str, Any]:

@@ -8,6 +8,8 @@ shared server with real containers.
 - a service's page lists its auto scaling activities as a scheduled action fires, unreloaded;
 - charts show datapoints: CPU and memory from the stats collector, network bytes published with
   PutMetricData (the cluster has no Container Insights);
+- a task's page shows how to turn on enhanced observability, and once the cluster has it
+  (UpdateClusterSettings), its task CPU chart fills;
 - a task stopped from its page shows its stop reason; an exited container's exit code shows;
 - secrets and parameters appear by name, never with their values;
 - a server bound elsewhere (SKIFF_HOST) shows the login form, and actions need the CSRF token.
@@ -294,6 +296,32 @@ def test_a_chart_shows_datapoints(
     page.wait_for_selector("#chart-cpu canvas", timeout=WAIT_MS)
     page.wait_for_selector("#chart-memory canvas", timeout=WAIT_MS)
     shot(page, "service-charts")
+
+
+def test_a_task_chart_shows_datapoints_once_the_cluster_is_enhanced(
+    page: Any, endpoint: str, services: ServiceLab, clock_service: str
+) -> None:
+    task_id = services.task_arns(clock_service)[0].rsplit("/", 1)[-1]
+    open_console(page, endpoint, f"/task/{services.cluster}/{task_id}")
+    page.wait_for_selector("#enhance-command", timeout=WAIT_MS)
+    assert page.inner_text("#enhance-command") == (
+        f"aws ecs update-cluster-settings --cluster {services.cluster} "
+        "--settings name=containerInsights,value=enhanced"
+    )
+    ecs = services.lab.ecs
+    ecs.update_cluster_settings(
+        cluster=services.cluster, settings=[{"name": "containerInsights", "value": "enhanced"}]
+    )
+    try:
+        page.wait_for_selector("#chart-task-cpu canvas", timeout=WAIT_MS)
+        assert int(page.get_attribute("#chart-task-cpu", "data-points") or 0) >= 1
+        page.wait_for_selector("#chart-task-memory canvas", timeout=WAIT_MS)
+        assert page.query_selector("#enhance-command") is None
+        shot(page, "task-charts")
+    finally:
+        ecs.update_cluster_settings(
+            cluster=services.cluster, settings=[{"name": "containerInsights", "value": "disabled"}]
+        )
 
 
 def test_a_task_stopped_from_its_page_shows_its_stop_reason(

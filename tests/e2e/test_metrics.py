@@ -6,7 +6,9 @@
 - an alarm on CPUUtilization goes to ALARM while the service's task burns CPU and back to OK once
   the burning stops;
 - `ECS/ContainerInsights` metrics (CPU, memory, network, task counts) appear for a cluster created
-  with containerInsights enabled, and never for one without.
+  with containerInsights enabled, and never for one without;
+- `aws ecs update-cluster-settings ... value=enhanced` on that running cluster adds the task-level
+  (TaskId) and container-level (ContainerName) metrics of enhanced observability, without a restart.
 """
 
 from __future__ import annotations
@@ -173,7 +175,9 @@ def test_cpu_alarm_goes_to_alarm_under_load_and_back_to_ok(svc: ServiceLab, clou
         cloudwatch.delete_alarms(AlarmNames=[alarm])
 
 
-def test_container_insights_only_where_enabled(module_lab: TaskLab, cloudwatch: Any) -> None:
+def test_container_insights_only_where_enabled_then_enhanced(
+    module_lab: TaskLab, cloudwatch: Any, aws: Callable[..., Any]
+) -> None:
     created = module_lab.ecs.create_cluster(
         clusterName=f"e2e-ci-{uuid.uuid4().hex[:8]}",
         settings=[{"name": "containerInsights", "value": "enabled"}],
@@ -216,6 +220,30 @@ def test_container_insights_only_where_enabled(module_lab: TaskLab, cloudwatch: 
             Namespace=ns, Dimensions=[{"Name": "ClusterName", "Value": module_lab.cluster}]
         )
         assert other["Metrics"] == []
+        # enabled, not enhanced: nothing per task or per container
+        listed = cloudwatch.list_metrics(Namespace=ns, Dimensions=[{"Name": "ClusterName", "Value": cluster}])
+        assert not [
+            m for m in listed["Metrics"] if {"TaskId", "ContainerName"} & {d["Name"] for d in m["Dimensions"]}
+        ]
+        enhanced_at = time.monotonic()
+        aws("ecs", "update-cluster-settings", "--cluster", cluster,
+            "--settings", "name=containerInsights,value=enhanced")  # fmt: skip
+        (task_arn,) = lab.ecs.list_tasks(cluster=cluster, serviceName=name)["taskArns"]
+        task_id = task_arn.rsplit("/", 1)[-1]
+        by_task = dims(cluster, ServiceName=name, TaskId=task_id)
+        cpu = wait_datapoints(cloudwatch, ns, "TaskCpuUtilization", by_task, timeout=30)
+        assert {p["Unit"] for p in cpu} == {"Percent"}
+        memory = wait_datapoints(cloudwatch, ns, "TaskMemoryUtilization", by_task, timeout=30)
+        assert 0 < max(p["Maximum"] for p in memory) < 100
+        by_family = dims(cluster, TaskDefinitionFamily=definition["family"], TaskId=task_id)
+        assert {
+            p["Maximum"] for p in wait_datapoints(cloudwatch, ns, "CpuReserved", by_family, timeout=30)
+        } == {256.0}
+        container = dims(cluster, ServiceName=name, TaskId=task_id, ContainerName="app")
+        wait_datapoints(cloudwatch, ns, "ContainerCpuUtilized", container, timeout=30)
+        used = wait_datapoints(cloudwatch, ns, "ContainerMemoryUtilized", container, timeout=30)
+        assert {p["Unit"] for p in used} == {"Megabytes"}
+        assert time.monotonic() - enhanced_at < 30
     finally:
         svc.close()
         close_lab(lab)

@@ -219,11 +219,31 @@
   }
 
   // -- a task ----------------------------------------------------------------------------------
+  // the task-level Container Insights metrics exist only when the cluster is enhanced; else a hint
+  const TASK_CHARTS = [["cpu", "Task CPU utilization (%)"], ["memory", "Task memory utilization (%)"], ["rx", "Network received (bytes/s)"], ["tx", "Network sent (bytes/s)"]];
+  const taskChartsBox = `<h2>Metrics (last 30 minutes)</h2><div id="task-metrics-hint"></div><div class="charts">${TASK_CHARTS.map(([id, title]) => `<div class="chart" id="chart-task-${id}"><h3>${esc(title)}</h3><div class="none">Loading…</div></div>`).join("")}</div>`;
+
+  function taskCharts(state, cluster, id) {
+    state.plots = state.plots || {};
+    let timer = null, gone = false;
+    async function refresh() {
+      if (gone) return;
+      try {
+        const m = await get(`/task-metrics/${enc(cluster)}/${enc(id)}?minutes=30`);
+        fill("task-metrics-hint", m.enhanced ? "" : `<div class="card">Task metrics need Container Insights with enhanced observability on the cluster (now: ${esc(m.insights)}). Turn it on with <code class="mono" id="enhance-command">${esc(m.hint)}</code></div>`);
+        for (const [key, title] of TASK_CHARTS) drawChart(state, "task-" + key, title, m.series[key]);
+      } catch (e) { fill("view-error", `<div class="card bad">charts: ${esc(e.message)}</div>`); }
+      if (!gone) timer = setTimeout(refresh, 5000);
+    }
+    refresh();
+    state.cleanup.push(() => { gone = true; clearTimeout(timer); });
+  }
+
   function taskView(cluster, id) {
     const skeleton = `<div class="crumbs"><a href="#/">Clusters</a> / <a href="#/cluster/${enc(cluster)}">${esc(cluster)}</a> / <span id="task-service"></span></div>
       <h1 class="mono">${esc(id)}</h1>${errorBox}
       <div class="actions"><button class="danger" id="stop">Stop task</button></div>
-      <div id="task-info"></div>${section("containers", "Containers")}
+      <div id="task-info"></div>${section("containers", "Containers")}${taskChartsBox}
       <h2>Logs <select id="log-container"></select></h2><div class="log" id="log"><div id="log-note" class="empty">Loading…</div></div>`;
     const WAITING = "waiting for the first line...";
     let source = null, following = "";
@@ -325,6 +345,7 @@
       catch (e) { toast(e.message, true); }
     };
     state.cleanup.push(() => source && source.close());
+    taskCharts(state, cluster, id);
     return state;
   }
 

@@ -1,4 +1,9 @@
-"""ECS clusters: create (idempotent), describe, list, delete.
+"""ECS clusters: create (idempotent), describe, list, update (settings, configuration, Service
+Connect defaults), delete.
+
+The `containerInsights` setting of a cluster created without one is the creator's effective
+`containerInsights` account setting (PutAccountSetting / PutAccountSettingDefault), as in ECS; it
+is stored on the cluster, so a later change of the account setting leaves existing clusters alone.
 
 A deleted cluster stays as INACTIVE (DescribeClusters still shows it, ListClusters does not);
 creating it again makes it ACTIVE. Counts of tasks and services come from callbacks that the
@@ -34,6 +39,29 @@ INCLUDE_FIELDS = {
 }
 # Counter name -> function(scope, cluster arn) -> count, registered by other backends.
 CountFn = Callable[[Scope, str], int]
+# (scope, principal ARN or None) -> the effective containerInsights account setting
+InsightsDefault = Callable[[Scope, str | None], str]
+
+
+def check_settings(settings: list[dict[str, Any]]) -> list[Document]:
+    """The cluster settings as stored: containerInsights values checked, the last of a name wins."""
+    by_name: dict[str, Document] = {}
+    for setting in settings:
+        if setting.get("value") not in CONTAINER_INSIGHTS:
+            raise invalid_parameter("Invalid setting 'value'")
+        by_name[str(setting.get("name") or "containerInsights")] = {
+            "name": str(setting.get("name") or "containerInsights"),
+            "value": str(setting["value"]),
+        }
+    return list(by_name.values())
+
+
+def merge_settings(current: list[Document], changes: list[Document]) -> list[Document]:
+    """`current` with the settings of `changes` replaced (or added), in their first order."""
+    merged = {str(s["name"]): s for s in current}
+    for change in changes:
+        merged[str(change["name"])] = change
+    return list(merged.values())
 
 
 class ClusterBackend:
@@ -41,9 +69,10 @@ class ClusterBackend:
         self.store = store
         self.tags = tags
         self.counters: dict[str, CountFn] = {}
+        self.insights_default: InsightsDefault = lambda scope, principal: "disabled"  # set by provider
         tags.register_type("cluster", lambda scope, arn: self.store.get(CLUSTERS, arn) is not None)
 
-    def create(self, scope: Scope, params: dict[str, Any]) -> Document:
+    def create(self, scope: Scope, params: dict[str, Any], principal: str | None = None) -> Document:
         name = params.get("clusterName") or "default"
         if not _NAME.match(name):
             raise invalid_parameter(
@@ -55,10 +84,10 @@ class ClusterBackend:
         existing = self.store.get(CLUSTERS, arn)
         if existing is not None and existing["status"] == "ACTIVE":
             return self.view(scope, existing, include_all=True)
-        settings = params.get("settings") or [{"name": "containerInsights", "value": "disabled"}]
-        for setting in settings:
-            if setting.get("value") not in CONTAINER_INSIGHTS:
-                raise invalid_parameter("Invalid setting 'value'")
+        settings = check_settings(params.get("settings") or [])
+        if not any(s["name"] == "containerInsights" for s in settings):
+            default = self.insights_default(scope, principal)
+            settings.insert(0, {"name": "containerInsights", "value": default})
         doc: Document = {
             "clusterArn": arn,
             "clusterName": name,
@@ -67,15 +96,46 @@ class ClusterBackend:
             "capacityProviders": params.get("capacityProviders", []),
             "defaultCapacityProviderStrategy": params.get("defaultCapacityProviderStrategy", []),
         }
-        for optional in ("configuration", "serviceConnectDefaults"):
-            if optional in params:
-                doc[optional] = params[optional]
+        if "configuration" in params:
+            doc["configuration"] = params["configuration"]
+        _set_service_connect(doc, params.get("serviceConnectDefaults"))
         with self.store.transaction():
-            self.store.put(
-                CLUSTERS, arn, doc, account=scope.account, region=scope.region, name=name, status="ACTIVE"
-            )
+            self._save(scope, doc)
             self.tags.replace(arn, tags)
         return self.view(scope, doc, include_all=True)
+
+    def update_settings(self, scope: Scope, identifier: str, settings: list[dict[str, Any]]) -> Document:
+        """UpdateClusterSettings: the named settings replaced, the others kept."""
+        doc = self.require_active(scope, identifier)
+        doc["settings"] = merge_settings(doc.get("settings") or [], check_settings(settings))
+        self._save(scope, doc)
+        return self.view(scope, doc, include_all=True)
+
+    def update(self, scope: Scope, params: dict[str, Any]) -> Document:
+        """UpdateCluster: settings merged as UpdateClusterSettings does, `configuration` replaced,
+        `serviceConnectDefaults` set (an empty namespace removes it)."""
+        doc = self.require_active(scope, params["cluster"])
+        if "settings" in params:
+            doc["settings"] = merge_settings(
+                doc.get("settings") or [], check_settings(params["settings"] or [])
+            )
+        if "configuration" in params:
+            doc["configuration"] = params["configuration"]
+        if "serviceConnectDefaults" in params:
+            _set_service_connect(doc, params["serviceConnectDefaults"])
+        self._save(scope, doc)
+        return self.view(scope, doc, include_all=True)
+
+    def _save(self, scope: Scope, doc: Document) -> None:
+        self.store.put(
+            CLUSTERS,
+            doc["clusterArn"],
+            doc,
+            account=scope.account,
+            region=scope.region,
+            name=doc["clusterName"],
+            status=doc["status"],
+        )
 
     def view(
         self, scope: Scope, doc: Document, *, include: list[str] | None = None, include_all: bool = False
@@ -160,13 +220,16 @@ class ClusterBackend:
         if self._count(scope, "running", doc) or self._count(scope, "pending", doc):
             raise cluster_contains_tasks()
         doc["status"] = "INACTIVE"
-        self.store.put(
-            CLUSTERS,
-            doc["clusterArn"],
-            doc,
-            account=scope.account,
-            region=scope.region,
-            name=doc["clusterName"],
-            status="INACTIVE",
-        )
+        self._save(scope, doc)
         return self.view(scope, doc, include_all=True)
+
+
+def _set_service_connect(doc: Document, request: dict[str, Any] | None) -> None:
+    """The cluster's default Service Connect namespace; an empty name removes it."""
+    if request is None:
+        return
+    namespace = str(request.get("namespace") or "")
+    if namespace:
+        doc["serviceConnectDefaults"] = {"namespace": namespace}
+    else:
+        doc.pop("serviceConnectDefaults", None)

@@ -36,12 +36,23 @@ class EcsProvider(Provider):
         self.clusters = ClusterBackend(store, self.tags)
         self.task_definitions = TaskDefinitionBackend(store, self.tags)
         self.account_settings = AccountSettingsBackend(store)
+        self.clusters.insights_default = lambda scope, principal: self.account_settings.effective(
+            scope, "containerInsights", principal
+        )
         self.tasks = TaskBackend(store, self.clusters, self.task_definitions, self.tags)
         self.services = ServiceBackend(store, self.clusters, self.tasks, self.tags)
 
     # -- clusters -----------------------------------------------------------------------------
     def create_cluster(self, ctx: RequestContext, params: Params) -> Params:
-        return {"cluster": self.clusters.create(Scope.of(ctx), params)}
+        return {"cluster": self.clusters.create(Scope.of(ctx), params, ctx.principal_arn)}
+
+    def update_cluster_settings(self, ctx: RequestContext, params: Params) -> Params:
+        return {
+            "cluster": self.clusters.update_settings(Scope.of(ctx), params["cluster"], params["settings"])
+        }
+
+    def update_cluster(self, ctx: RequestContext, params: Params) -> Params:
+        return {"cluster": self.clusters.update(Scope.of(ctx), params)}
 
     def describe_clusters(self, ctx: RequestContext, params: Params) -> Params:
         clusters, failures = self.clusters.describe(

@@ -5,6 +5,7 @@ SameSite=Strict), a CSRF token on every action, the caller's own IAM permissions
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -185,6 +186,8 @@ def test_bad_input_is_a_4xx(endpoint: str) -> None:
         "services/nowhere/b",
         "clusters/%20",
         "metrics/c/s?minutes=abc",
+        "task-metrics/c/t?minutes=abc",
+        "task-metrics/nowhere-cluster/t",
         "logs?group=&stream=",
         "logs?group=%00&stream=x",
         "services/" + "a" * 400 + "/b",
@@ -197,3 +200,24 @@ def test_bad_input_is_a_4xx(endpoint: str) -> None:
         reply = requests.post(scale, data=body, headers=headers, timeout=30)
         assert 400 <= reply.status_code < 500, (body, reply.status_code, reply.text)
     assert requests.get(f"{base}/console/api/metrics/c/s?minutes=99999999", timeout=30).status_code == 200
+
+
+def test_task_metrics_say_how_to_turn_on_enhanced_observability(endpoint: str, client_factory: Any) -> None:
+    """Without enhanced observability the task's charts are empty and the reply carries the
+    command; with it, the series are the task's (empty until the collector samples a task)."""
+    ecs = client_factory("ecs")  # the console's region
+    name = f"tm-{uuid.uuid4().hex[:8]}"
+    ecs.create_cluster(clusterName=name, settings=[{"name": "containerInsights", "value": "disabled"}])
+    base = endpoint.rstrip("/")
+    reply = requests.get(f"{base}/console/api/task-metrics/{name}/{'0' * 32}", timeout=30)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["enhanced"] is False and body["insights"] == "disabled"
+    assert body["hint"] == (
+        f"aws ecs update-cluster-settings --cluster {name} --settings name=containerInsights,value=enhanced"
+    )
+    assert set(body["series"]) == {"cpu", "memory", "rx", "tx"}
+    ecs.update_cluster_settings(cluster=name, settings=[{"name": "containerInsights", "value": "enhanced"}])
+    body = requests.get(f"{base}/console/api/task-metrics/{name}/{'0' * 32}", timeout=30).json()
+    assert body["enhanced"] is True and body["hint"] is None
+    assert body["series"]["cpu"] == {"t": [], "v": []}  # no such task: nothing to chart

@@ -135,6 +135,41 @@ def test_insights_follow_the_cluster_setting_and_counts_read_the_records(store: 
     assert len(metrics.query(store, key, T0, T0 + dt.timedelta(seconds=10), 1)) == 1
 
 
+def test_a_cluster_switched_to_enhanced_gets_task_and_container_metrics_next_pass(store: SqliteStore) -> None:
+    doc = {
+        "clusterArn": CLUSTER,
+        "status": "ACTIVE",
+        "settings": [{"name": "containerInsights", "value": "enabled"}],
+    }
+    store.put(clusters.CLUSTERS, CLUSTER, doc, account=ACC, region=REG, name="prod", status="ACTIVE")
+    tasks = [task_doc(1, "app1", "pause1")]
+    docker = FakeDocker()
+    collector = StatsCollector(store, docker, lambda: tasks, period=5)  # type: ignore[arg-type]
+
+    def names_with(dimension: str) -> set[str]:
+        found = metrics.list_metrics(store, ACC, REG, namespace="ECS/ContainerInsights", now=T0)
+        return {k.name for k in found if dimension in dict(k.dimensions)}
+
+    asyncio.run(collector.collect(now=T0))
+    assert names_with("TaskId") == set() and names_with("ContainerName") == set()
+    doc["settings"] = [
+        {"name": "containerInsights", "value": "enhanced"}
+    ]  # as UpdateClusterSettings stores it
+    store.put(clusters.CLUSTERS, CLUSTER, doc, account=ACC, region=REG, name="prod", status="ACTIVE")
+    docker.clock = 5
+    asyncio.run(collector.collect(now=T0 + dt.timedelta(seconds=5)))
+    assert {"CpuUtilized", "MemoryUtilized", "TaskCpuUtilization", "TaskMemoryUtilization"} <= names_with(
+        "TaskId"
+    )
+    assert {"ContainerCpuUtilized", "ContainerMemoryUtilized"} <= names_with("ContainerName")
+    key = MetricKey.of(
+        ACC, REG, "ECS/ContainerInsights", "TaskCpuUtilization",
+        {"ClusterName": "prod", "ServiceName": "web", "TaskId": f"{1:032x}"},
+    )  # fmt: skip
+    (point,) = metrics.query(store, key, T0 - dt.timedelta(minutes=1), T0 + dt.timedelta(minutes=1), 60)
+    assert point.stats.maximum == pytest.approx(100.0)  # a quarter of a core of a 256-unit task
+
+
 def test_gone_containers_are_forgotten_and_errors_skip_the_task(store: SqliteStore) -> None:
     docker = FakeDocker()
     tasks = [task_doc(1, "app1", "pause1")]

@@ -131,6 +131,21 @@ def test_containers_of_a_task_add_up() -> None:
     use = usage({"a": a1, "b": b1}, {"a": a0, "b": b0})
     assert use.cpu_units == pytest.approx(3 / 4 * 1024, rel=1e-3)
     assert use.memory_mib == pytest.approx(2 * 339968 / 1024 / 1024)
+    # each container's own share stays, for the container-level metrics
+    assert use.containers["a"].cpu_units == pytest.approx(2 / 4 * 1024, rel=1e-3)
+    assert use.containers["b"].cpu_units == pytest.approx(1 / 4 * 1024, rel=1e-3)
+    assert use.containers["b"].memory_mib == pytest.approx(339968 / 1024 / 1024)
+    assert use.containers["a"].read_per_second == 0.0
+
+
+def test_a_new_container_beside_a_known_one_has_memory_only() -> None:
+    first = recorded()
+    one_shot = later(first, 4, cpu_ns=10**9)
+    a0, a1, fresh = Counters.of(first), Counters.of(one_shot), Counters.of(one_shot)
+    assert a0 and a1 and fresh
+    use = usage({"a": a1, "new": fresh}, {"a": a0})
+    assert use.containers["new"].cpu_units is None and use.containers["new"].read_per_second is None
+    assert use.cpu_units == pytest.approx(use.containers["a"].cpu_units)
 
 
 def test_memory_excludes_the_page_cache_v1_and_v2() -> None:

@@ -1,5 +1,4 @@
-"""The console's live parts: the chart period (what CloudWatch's GetMetricData accepts, never finer
-than asked); the log follower's events while a stream does not exist yet, when it appears, and
+"""The console's log follower: its events while a stream does not exist yet, when it appears, and
 its lines (against a fake CloudWatch Logs backend)."""
 
 from __future__ import annotations
@@ -15,15 +14,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from skiff.api.errors import AwsError
 from skiff.console import live
 from skiff.console.access import Caller
-from skiff.console.live import chart_period
-
-
-@pytest.mark.parametrize(
-    ("seconds", "period"),
-    [(1, 1), (3, 5), (5, 5), (7, 10), (15, 20), (30, 30), (31, 60), (60, 60), (61, 120)],
-)
-def test_chart_period_is_an_allowed_one(seconds: int, period: int) -> None:
-    assert chart_period(seconds) == period
 
 
 class FakeLogs:
