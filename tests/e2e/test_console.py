@@ -202,7 +202,8 @@ def test_the_log_view_waits_for_the_first_line_and_says_when_there_are_no_logs(
 ) -> None:
     """A task opened as it starts: "waiting for the first line..." until its container's first
     line (printed 4 s after it started), which then shows; its second container logs with no
-    awslogs, so its view says there are no CloudWatch logs for it, and why."""
+    awslogs, so its view says there are no CloudWatch logs for it, and why; its third never logs:
+    waiting, then, once the task stopped, that it wrote no line."""
     marker = f"first-{uuid.uuid4().hex[:8]}"
     definition = module_lab.register(
         [
@@ -212,6 +213,7 @@ def test_the_log_view_waits_for_the_first_line_and_says_when_there_are_no_logs(
                 logConfiguration=awslogs(),
             ),
             container_def("quiet"),
+            container_def("mute", logConfiguration=awslogs()),
         ],
         executionRoleArn=EXECUTION_ROLE,
     )
@@ -225,6 +227,10 @@ def test_the_log_view_waits_for_the_first_line_and_says_when_there_are_no_logs(
         page.select_option("#log-container", "quiet")
         wait_text(page, "log", "no CloudWatch logs for container quiet")
         assert "its logConfiguration is not awslogs (no logConfiguration)" in page.inner_text("#log")
+        page.select_option("#log-container", "mute")  # awslogs, never a line
+        wait_text(page, "log-note", "waiting for the first line...")
+        module_lab.stop(arn)
+        wait_text(page, "log-note", "the task stopped before this container wrote any")
     finally:
         module_lab.stop(arn)
 

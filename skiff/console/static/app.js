@@ -246,7 +246,7 @@
       <div id="task-info"></div>${section("containers", "Containers")}${taskChartsBox}
       <h2>Logs <select id="log-container"></select></h2><div class="log" id="log"><div id="log-note" class="empty">Loading…</div></div>`;
     const WAITING = "waiting for the first line...";
-    let source = null, following = "";
+    let source = null, following = "", answered = false; // answered: the stream's backlog came
     // the line above the log until its first line: what the view waits for, or why there is none
     function note(text) {
       const box = document.getElementById("log");
@@ -273,9 +273,10 @@
       const url = `/console/api/logs?group=${enc(target.group)}&stream=${enc(target.stream)}`;
       const es = new EventSource(url);
       source = es;
+      answered = false;
       let lines = 0, broken = false;
-      es.addEventListener("waiting", () => { if (!lines) note(`${WAITING} (log stream ${target.stream} of ${target.group} does not exist yet)`); });
-      es.addEventListener("open", () => { if (!lines) note(WAITING); });
+      es.addEventListener("waiting", () => { answered = true; if (!lines) note(`${WAITING} (log stream ${target.stream} of ${target.group} does not exist yet)`); });
+      es.addEventListener("open", () => { answered = true; if (!lines) note(WAITING); });
       es.onopen = () => { if (broken) { broken = false; lines = 0; box.innerHTML = ""; note(WAITING); } }; // the backlog comes again
       es.onerror = async () => {
         broken = true;
@@ -336,6 +337,10 @@
       }
       logs = t.containers;
       follow(logs.find((c) => c.name === select.value) || null);
+      const waiting = document.getElementById("log-note");
+      if (t.lastStatus === "STOPPED" && answered && waiting && waiting.textContent.startsWith(WAITING)) {
+        waiting.textContent = "No lines: the task stopped before this container wrote any to CloudWatch Logs.";
+      }
     });
     document.getElementById("log-container").onchange = () => {
       follow(logs.find((c) => c.name === document.getElementById("log-container").value) || null);
