@@ -78,6 +78,7 @@ from skiff.services.resource_policies import ServiceResolver, ServiceResourcePol
 from skiff.services.route53.provider import Route53Provider
 from skiff.services.s3.provider import S3Provider
 from skiff.services.secretsmanager.provider import SecretsManagerProvider
+from skiff.services.servicediscovery.ecs_links import namespace_resolver
 from skiff.services.servicediscovery.provider import ServiceDiscoveryProvider
 from skiff.services.ssm.provider import SsmProvider
 from skiff.services.sts.provider import StsProvider
@@ -300,6 +301,7 @@ def build(config: Config, store: Store | None = None) -> Server:
     registration = DiscoveryRegistration(store, ecs.services, discovery.instances)
     agent.env.stop_gates.append(registration)
     ecs.services.check_registries = registry_checker(discovery)
+    ecs.clusters.service_connect_namespace = namespace_resolver(discovery.namespaces)
     # logs: retention policies applied by a periodic sweep
     log_retention = LogRetention(store, config.logs_retention_seconds)
 

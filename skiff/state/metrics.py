@@ -40,6 +40,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from skiff.store.base import Document, Store
@@ -51,6 +52,9 @@ META = "cw_meta"
 MAX_DISTINCT = 200  # distinct values kept per slot for percentiles
 DEFAULT_UNIT = "None"
 RECENT_SECONDS = 14 * 86400  # ListMetrics lists metrics with data in the last two weeks
+# a catalogue entry's lastTimestamp is rewritten only when it is this much behind: ListMetrics'
+# windows (3 hours, two weeks) do not notice, and a pass of many series saves a write per series
+TOUCH_SLACK_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -122,9 +126,9 @@ class MetricKey:
             ]
         return cls(account, region, namespace, name, tuple(sorted(pairs)))
 
-    @property
+    @cached_property
     def id(self) -> str:
-        """A stable id: hash of the canonical identity."""
+        """A stable id: hash of the canonical identity (computed once per key)."""
         text = json.dumps([self.account, self.region, self.namespace, self.name, self.dimensions])
         return hashlib.sha1(text.encode()).hexdigest()
 
@@ -341,7 +345,7 @@ def _touch(store: Store, key: MetricKey, last: float, high: bool) -> None:
             "lastTimestamp": last,
             "highResolution": high,
         }
-    elif doc["lastTimestamp"] >= last and (doc.get("highResolution") or not high):
+    elif doc["lastTimestamp"] >= last - TOUCH_SLACK_SECONDS and (doc.get("highResolution") or not high):
         return
     else:
         doc["lastTimestamp"] = max(doc["lastTimestamp"], last)

@@ -427,6 +427,20 @@ POISON_CASES: list[tuple[str, dict[str, Any]]] = [
     ("DescribeClusters", {"clusters": [POISON]}),
     ("DescribeClusters", {"clusters": [CLUSTER + POISON], "include": ["TAGS"]}),
     ("DeleteCluster", {"cluster": POISON}),
+    (
+        "UpdateClusterSettings",
+        {"cluster": POISON, "settings": [{"name": "containerInsights", "value": "enabled"}]},
+    ),
+    (
+        "UpdateClusterSettings",
+        {"cluster": CLUSTER, "settings": [{"name": "containerInsights", "value": POISON}]},
+    ),
+    ("UpdateCluster", {"cluster": CLUSTER + POISON, "settings": []}),
+    ("UpdateCluster", {"cluster": CLUSTER, "serviceConnectDefaults": {"namespace": POISON}}),
+    (
+        "UpdateCluster",
+        {"cluster": CLUSTER, "configuration": {"executeCommandConfiguration": {"kmsKeyId": POISON}}},
+    ),
     ("ListClusters", {"nextToken": POISON}),
     ("TagResource", {"resourceArn": CLUSTER + POISON, "tags": [{"key": "k", "value": "v"}]}),
     ("TagResource", {"resourceArn": CLUSTER, "tags": [{"key": "k", "value": POISON}]}),

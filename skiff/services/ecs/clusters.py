@@ -70,6 +70,8 @@ class ClusterBackend:
         self.tags = tags
         self.counters: dict[str, CountFn] = {}
         self.insights_default: InsightsDefault = lambda scope, principal: "disabled"  # set by provider
+        # a Service Connect namespace name or ARN -> the Cloud Map namespace's ARN (set by server.py)
+        self.service_connect_namespace: Callable[[Scope, str], str] = lambda scope, namespace: namespace
         tags.register_type("cluster", lambda scope, arn: self.store.get(CLUSTERS, arn) is not None)
 
     def create(self, scope: Scope, params: dict[str, Any], principal: str | None = None) -> Document:
@@ -98,7 +100,7 @@ class ClusterBackend:
         }
         if "configuration" in params:
             doc["configuration"] = params["configuration"]
-        _set_service_connect(doc, params.get("serviceConnectDefaults"))
+        self._set_service_connect(scope, doc, params.get("serviceConnectDefaults"))
         with self.store.transaction():
             self._save(scope, doc)
             self.tags.replace(arn, tags)
@@ -122,9 +124,19 @@ class ClusterBackend:
         if "configuration" in params:
             doc["configuration"] = params["configuration"]
         if "serviceConnectDefaults" in params:
-            _set_service_connect(doc, params["serviceConnectDefaults"])
+            self._set_service_connect(scope, doc, params["serviceConnectDefaults"])
         self._save(scope, doc)
         return self.view(scope, doc, include_all=True)
+
+    def _set_service_connect(self, scope: Scope, doc: Document, request: dict[str, Any] | None) -> None:
+        """The cluster's default Service Connect namespace (its ARN); an empty name removes it."""
+        if request is None:
+            return
+        namespace = str(request.get("namespace") or "")
+        if namespace:
+            doc["serviceConnectDefaults"] = {"namespace": self.service_connect_namespace(scope, namespace)}
+        else:
+            doc.pop("serviceConnectDefaults", None)
 
     def _save(self, scope: Scope, doc: Document) -> None:
         self.store.put(
@@ -222,14 +234,3 @@ class ClusterBackend:
         doc["status"] = "INACTIVE"
         self._save(scope, doc)
         return self.view(scope, doc, include_all=True)
-
-
-def _set_service_connect(doc: Document, request: dict[str, Any] | None) -> None:
-    """The cluster's default Service Connect namespace; an empty name removes it."""
-    if request is None:
-        return
-    namespace = str(request.get("namespace") or "")
-    if namespace:
-        doc["serviceConnectDefaults"] = {"namespace": namespace}
-    else:
-        doc.pop("serviceConnectDefaults", None)

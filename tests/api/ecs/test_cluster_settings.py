@@ -83,6 +83,7 @@ def test_update_cluster_settings_errors(client_factory: Any) -> None:
 
 def test_update_cluster_sets_configuration_and_service_connect(client_factory: Any) -> None:
     ecs = client_factory("ecs", region="eu-north-1")
+    cloudmap = client_factory("servicediscovery", region="eu-north-1")
     name = unique("uc")
     ecs.create_cluster(clusterName=name, settings=[{"name": "containerInsights", "value": "enabled"}])
     configuration = {
@@ -91,11 +92,15 @@ def test_update_cluster_sets_configuration_and_service_connect(client_factory: A
             "logConfiguration": {"cloudWatchLogGroupName": "/exec", "cloudWatchEncryptionEnabled": False},
         }
     }
+    space = unique("ns")
     updated = ecs.update_cluster(
-        cluster=name, configuration=configuration, serviceConnectDefaults={"namespace": "local"}
+        cluster=name, configuration=configuration, serviceConnectDefaults={"namespace": space}
     )["cluster"]
     assert updated["configuration"] == configuration
-    assert updated["serviceConnectDefaults"] == {"namespace": "local"}
+    # a new name becomes an HTTP namespace in Cloud Map; the cluster keeps its ARN
+    (created,) = [n for n in cloudmap.list_namespaces()["Namespaces"] if n["Name"] == space]
+    assert created["Type"] == "HTTP"
+    assert updated["serviceConnectDefaults"] == {"namespace": created["Arn"]}
     assert updated["settings"] == [{"name": "containerInsights", "value": "enabled"}]  # untouched
     updated = ecs.update_cluster(cluster=name, settings=[{"name": "containerInsights", "value": "disabled"}])[
         "cluster"
@@ -104,9 +109,23 @@ def test_update_cluster_sets_configuration_and_service_connect(client_factory: A
     assert updated["configuration"] == configuration  # untouched by a settings-only update
     described = ecs.describe_clusters(clusters=[name], include=["CONFIGURATIONS"])["clusters"][0]
     assert described["configuration"] == configuration
-    assert described["serviceConnectDefaults"] == {"namespace": "local"}
+    assert described["serviceConnectDefaults"] == {"namespace": created["Arn"]}
+    # the same name again, or the ARN, is the same namespace; another cluster can share it
+    again = ecs.create_cluster(
+        clusterName=unique("uc2"), serviceConnectDefaults={"namespace": created["Arn"]}
+    )
+    assert again["cluster"]["serviceConnectDefaults"] == {"namespace": created["Arn"]}
+    ecs.update_cluster(cluster=name, serviceConnectDefaults={"namespace": space})
+    assert len([n for n in cloudmap.list_namespaces()["Namespaces"] if n["Name"] == space]) == 1
     cleared = ecs.update_cluster(cluster=name, serviceConnectDefaults={"namespace": ""})["cluster"]
     assert "serviceConnectDefaults" not in cleared
+    absent = created["Arn"].rsplit("/", 1)[0] + "/ns-doesnotexist1234"
+    with pytest.raises(ClientError) as info:
+        ecs.update_cluster(cluster=name, serviceConnectDefaults={"namespace": absent})
+    assert info.value.response["Error"]["Code"] == "NamespaceNotFoundException"
+    with pytest.raises(ClientError) as info:
+        ecs.update_cluster(cluster=name, serviceConnectDefaults={"namespace": "a/b"})
+    assert info.value.response["Error"]["Code"] == "InvalidParameterException"
     with pytest.raises(ClientError) as info:
         ecs.update_cluster(
             cluster="absent-" + name, settings=[{"name": "containerInsights", "value": "enabled"}]

@@ -156,3 +156,26 @@ def test_year_old_data_goes_to_hours_and_then_away(store: SqliteStore) -> None:
     metrics.compact(store, now=T0 + dt.timedelta(days=460))
     assert metrics.query(store, k, T0, T0 + dt.timedelta(hours=2), 3600) == []
     assert metrics.forget_stale_metrics(store, now=T0 + dt.timedelta(days=460)) == 1
+
+
+def test_the_catalogue_is_rewritten_only_when_its_last_timestamp_falls_behind(store: SqliteStore) -> None:
+    """A pass of many series does not rewrite every catalogue entry; ListMetrics' windows are hours."""
+    k = key(Host="a")
+
+    def last() -> float:
+        doc = store.get(metrics.METRICS, k.id)
+        assert doc is not None
+        return float(doc["lastTimestamp"])
+
+    def put(at: dt.datetime) -> None:
+        metrics.put_data(store, [(k, Datum(at, Stats.of_values([1.0]), "Count", 60))], now=at)
+
+    put(T0)
+    assert last() == metrics.epoch(T0)  # a new metric is catalogued at once
+    put(T0 + dt.timedelta(minutes=2))
+    assert last() == metrics.epoch(T0)  # within the slack: left alone
+    later = T0 + dt.timedelta(seconds=metrics.TOUCH_SLACK_SECONDS + 60)
+    put(later)
+    assert last() == metrics.epoch(later)
+    listed = metrics.list_metrics(store, ACC, REG, recently_active_seconds=3 * 3600, now=later)
+    assert k in listed
