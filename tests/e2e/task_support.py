@@ -537,8 +537,7 @@ def remove_balancer_leftovers(data_dir: Path) -> None:
 def module_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[SkiffServer]:
     """An e2e module's own server (`start_e2e_server`, with `env` on top): on exit it is stopped,
     what its tasks and balancers left is removed, and its log must hold no traceback."""
-    with mock.patch.dict(os.environ, env or {}):
-        server = start_e2e_server(data_dir)
+    server = start_server(data_dir, env={"SKIFF_TASK_CLEANUP_SECONDS": CLEANUP_SECONDS, **(env or {})})
     try:
         yield server
     finally:
