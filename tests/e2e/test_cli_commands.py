@@ -382,6 +382,7 @@ def test_wait_ends_1_when_a_failed_rollout_is_rolled_back(box: Box) -> None:
         assert proc.returncode == 1, (proc.stdout, proc.stderr)
         # seen FAILED, or already gone with the first deployment PRIMARY again
         assert "FAILED" in proc.stderr or "was rolled back to" in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
         service = box.lab.ecs.describe_services(cluster=box.cluster, services=[name])["services"][0]
         assert service["taskDefinition"] in (good["taskDefinitionArn"], crashing["taskDefinitionArn"])
     finally:
