@@ -3,8 +3,9 @@
 No AWS API reports one task's use of the moment (CloudWatch holds per-minute service figures), so
 `skiff ps` and `skiff top` read Docker's stats of the containers DescribeTasks names (`runtimeId`),
 all at once; network counters live on the task's pause container, which owns its namespace. When
-Docker cannot be reached (skiff runs on another machine, no access to the socket) the figures are
-absent and the commands show "-".
+Docker cannot be reached (skiff runs on another machine, no access to the socket), or a container
+is gone or not running (Docker answers an empty sample), the figures are absent and the commands
+show "-".
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from skiff.commands.formatting import cpu_percent, memory_used, network_totals
-from skiff.runtime.docker import DockerClient, DockerError
+from skiff.runtime.docker import DEFAULT_SOCKET, DockerClient, DockerError
 
 
 @dataclass
@@ -37,8 +38,8 @@ class Rates:
 class UsageReader:
     """Reads tasks' use; keeps pause ids and the last counters, for rates between two reads."""
 
-    def __init__(self) -> None:
-        self.docker = DockerClient()
+    def __init__(self, socket_path: str = DEFAULT_SOCKET) -> None:
+        self.docker = DockerClient(socket_path)
         self._pauses: dict[str, str | None] = {}
         self._last: dict[str, TaskUsage] = {}
         self.available = True
@@ -100,17 +101,20 @@ class UsageReader:
             return None
 
     async def _stats(self, container_id: str) -> dict[str, Any]:
+        """A sample of a running container; {} when it is gone or not running."""
         try:
-            return await self.docker.container_stats(container_id)
+            sample = await self.docker.container_stats(container_id)
         except DockerError:
             return {}
+        # a container that is not running answers a sample "read" at Go's zero time, all zeros
+        return {} if str(sample.get("read", "")).startswith("0001-") else sample
 
 
-def read_once(tasks: list[dict[str, Any]]) -> dict[str, TaskUsage]:
+def read_once(tasks: list[dict[str, Any]], socket_path: str = DEFAULT_SOCKET) -> dict[str, TaskUsage]:
     """One read of the tasks' use (about a second: Docker samples CPU over one)."""
 
     async def run() -> dict[str, TaskUsage]:
-        reader = UsageReader()
+        reader = UsageReader(socket_path)
         try:
             return await reader.read(tasks)
         finally:

@@ -2,7 +2,9 @@
 
 Logs: `follow` sends the stream's last lines, then every new line as it reaches CloudWatch Logs
 (GetLogEvents with the forward token, polled), one SSE `data:` event per log event; a comment
-line keeps idle connections open; it waits for a stream that does not exist yet.
+line keeps idle connections open. A stream that does not exist yet (the task has not started its
+container) is waited for: an SSE `waiting` event says so, an `open` event says when it appears
+(the page shows "waiting for the first line..." until a line comes).
 """
 
 from __future__ import annotations
@@ -43,8 +45,15 @@ class Live:
         await response.prepare(request)
         last_write = time.monotonic()
         page = first
+        present = first is not None
         try:
+            await response.write(
+                sse_event("open" if present else "waiting", {"group": group, "stream": stream})
+            )
             while True:
+                if page is not None and not present:
+                    present = True
+                    await response.write(sse_event("open", {"group": group, "stream": stream}))
                 if page is not None:
                     for event in page.get("events") or []:
                         line = json.dumps(
@@ -76,3 +85,8 @@ class Live:
             if error.code == "ResourceNotFoundException":
                 return None
             raise
+
+
+def sse_event(kind: str, data: dict[str, Any]) -> bytes:
+    """One named server-sent event (the page's EventSource listens for `open` and `waiting`)."""
+    return f"event: {kind}\ndata: {json.dumps(data)}\n\n".encode()

@@ -143,6 +143,7 @@ class Views:
                     "secretNames": sorted(s["name"] for s in spec.get("secrets") or []),
                     "environmentFiles": len(spec.get("environmentFiles") or []),
                     "log": log_target(spec, task_id(record["taskArn"]), running.get("runtimeId")),
+                    "logNote": log_note(spec, running.get("runtimeId")),
                 }
             )
         detail = summary(record)
@@ -279,6 +280,25 @@ def log_target(container: Doc, task: str, runtime_id: str | None) -> Doc | None:
     prefix = options.get("awslogs-stream-prefix")
     stream = f"{prefix}/{container['name']}/{task}" if prefix else runtime_id
     return {"group": group, "stream": stream, "region": options.get("awslogs-region")} if stream else None
+
+
+def log_note(container: Doc, runtime_id: str | None) -> Doc | None:
+    """Why a container has no CloudWatch log stream to follow now (None when it has one):
+    `pending` while the stream's name waits for the container's id, else never."""
+    config = container.get("logConfiguration") or {}
+    driver = config.get("logDriver")
+    if driver != "awslogs":
+        set_to = f"logDriver {driver}" if driver else "no logConfiguration"
+        return {"pending": False, "why": f"its logConfiguration is not awslogs ({set_to})"}
+    options = config.get("options") or {}
+    if not options.get("awslogs-group"):
+        return {"pending": False, "why": "its awslogs logConfiguration names no awslogs-group"}
+    if not options.get("awslogs-stream-prefix") and not runtime_id:
+        return {
+            "pending": True,
+            "why": "the container has not started: its log stream is named after its container id",
+        }
+    return None
 
 
 def network_details(task: Doc) -> Doc:

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -33,6 +33,7 @@ pytestmark = pytest.mark.e2e
 SKIFF = str(Path(sys.executable).with_name("skiff"))
 EXECUTION_ROLE = "arn:aws:iam::000000000000:role/ecsTaskExecutionRole"
 GROUP = "/ecs/cli-e2e"
+T = TypeVar("T")
 TICKER = 'trap "exit 0" TERM; i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.5 & wait $!; done'
 
 
@@ -87,17 +88,15 @@ class Box:
         return self.lab.cluster
 
     def running(self, timeout: float = 60) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while True:
+        def live() -> list[dict[str, Any]]:
             arns = self.lab.ecs.list_tasks(cluster=self.cluster, serviceName=self.service)["taskArns"]
             tasks = self.lab.describe_all(arns) if arns else []
-            live = [t for t in tasks if t["lastStatus"] == "RUNNING"]
-            if live:
-                for task in live:
-                    self.lab.note_pauses(task)
-                return live
-            assert time.monotonic() < deadline, f"service {self.service} runs no task"
-            time.sleep(0.3)
+            return [t for t in tasks if t["lastStatus"] == "RUNNING"]
+
+        found = wait_until(live, f"a running task of service {self.service}", timeout)
+        for task in found:
+            self.lab.note_pauses(task)
+        return found
 
 
 def awslogs() -> dict[str, Any]:
@@ -144,11 +143,16 @@ def box(endpoint: str, module_lab: TaskLab) -> Iterator[Box]:
                 module_lab.task_arns.append(arn)
 
 
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
+def wait_until(
+    check: Callable[[], T], what: str, timeout: float = 30, every: float = 0.3, shown: Callable[[], str] = str
+) -> T:
+    """Poll `check` until it gives something true, and return that; fail naming `what` (and what
+    `shown` says then) after `timeout` seconds."""
     deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"never: {what}"
-        time.sleep(0.3)
+    while not (got := check()):
+        assert time.monotonic() < deadline, f"never: {what}\n{shown()}"
+        time.sleep(every)
+    return got
 
 
 # -- status, ps, services --------------------------------------------------------------------------
@@ -337,6 +341,35 @@ def test_wait_ends_1_when_the_circuit_breaker_fails_the_rollout(box: Box) -> Non
         box.lab.ecs.delete_service(cluster=box.cluster, service=name, force=True)
 
 
+def test_wait_ends_1_when_a_failed_rollout_is_rolled_back(box: Box) -> None:
+    good = box.lab.register([container_def("app")])
+    name = f"rollback-{uuid.uuid4().hex[:6]}"
+    box.lab.ecs.create_service(
+        cluster=box.cluster,
+        serviceName=name,
+        taskDefinition=good["taskDefinitionArn"],
+        desiredCount=1,
+        launchType="FARGATE",
+        networkConfiguration=box.lab.network(),
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+    )
+    try:
+        box.skiff.ok("wait", name, "--cluster", box.cluster, "--timeout", "90")
+        crashing = box.lab.register([container_def("app", "exit 3")])
+        box.lab.ecs.update_service(
+            cluster=box.cluster, service=name, taskDefinition=crashing["taskDefinitionArn"]
+        )
+        proc = box.skiff("wait", name, "--cluster", box.cluster, "--timeout", "150", timeout=200)
+        assert proc.returncode == 1, (proc.stdout, proc.stderr)
+        # seen FAILED, or already gone with the first deployment PRIMARY again
+        assert "FAILED" in proc.stderr or "was rolled back to" in proc.stderr, proc.stderr
+        service = box.lab.ecs.describe_services(cluster=box.cluster, services=[name])["services"][0]
+        assert service["taskDefinition"] in (good["taskDefinitionArn"], crashing["taskDefinitionArn"])
+    finally:
+        box.lab.ecs.update_service(cluster=box.cluster, service=name, desiredCount=0)
+        box.lab.ecs.delete_service(cluster=box.cluster, service=name, force=True)
+
+
 def test_wait_ends_2_on_timeout(box: Box) -> None:
     unpullable = box.lab.register([container_def("app", None, image="no-such-registry.invalid/nope:1")])
     name = f"never-{uuid.uuid4().hex[:6]}"
@@ -376,21 +409,17 @@ class Tmux:
         return self("capture-pane", "-p", "-t", "t", check=False).stdout
 
     def wait_screen(self, check: Callable[[str], bool], what: str, timeout: float = 30) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
+        def on_screen() -> str:
             text = self.screen()
-            if check(text):
-                return text
-            assert time.monotonic() < deadline, f"never on screen: {what}\n{text}"
-            time.sleep(0.2)
+            return text if check(text) else ""
 
-    def ended(self, timeout: float = 15) -> bool:
-        deadline = time.monotonic() + timeout
-        while self("has-session", "-t", "t", check=False).returncode == 0:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.2)
-        return True
+        return wait_until(on_screen, f"on screen: {what}", timeout, 0.2, self.screen)
+
+    def wait_ended(self, timeout: float = 15) -> None:
+        def ended() -> bool:
+            return self("has-session", "-t", "t", check=False).returncode != 0
+
+        wait_until(ended, "the tmux session ended", timeout, 0.2, self.screen)
 
 
 @pytest.fixture
@@ -415,7 +444,7 @@ def test_exec_gives_an_interactive_shell_a_tty(box: Box, tmux: Tmux, tmp_path: P
     text = tmux.wait_screen(lambda text: "\n42" in text and "/dev/pts/" in text, "42 and a pty")
     assert "not a tty" not in text, text
     tmux("send-keys", "-t", "t", "exit 7", "Enter")
-    assert tmux.ended(), tmux.screen()
+    tmux.wait_ended()
     assert status.read_text().strip() == "exit=7"
 
 
@@ -429,7 +458,7 @@ def test_top_draws_the_running_tasks_and_quits_on_q(box: Box, tmux: Tmux, tmp_pa
     row = next(line for line in text.splitlines() if task_id in line)
     assert box.service in row and "iB " in row, row  # memory in KiB or MiB
     tmux("send-keys", "-t", "t", "q")
-    assert tmux.ended(), tmux.screen()
+    tmux.wait_ended()
     assert status.read_text().strip() == "exit=0"
 
 

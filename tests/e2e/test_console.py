@@ -2,7 +2,10 @@
 shared server with real containers.
 
 - a service scaled from its page reaches the new count (the page shows it, ECS agrees);
-- the live log view shows a line a task printed after the page opened;
+- the live log view shows a line a task printed after the page opened; it says it waits for the
+  first line of a task that has not logged yet (and picks it up), and that a container without
+  awslogs has no CloudWatch logs and why;
+- a service's page lists its auto scaling activities as a scheduled action fires, unreloaded;
 - charts show datapoints: CPU and memory from the stats collector, network bytes published with
   PutMetricData (the cluster has no Container Insights);
 - a task's page shows how to turn on enhanced observability, and once the cluster has it
@@ -17,6 +20,7 @@ With SKIFF_CONSOLE_SCREENSHOTS=1 the test also writes the main pages to docs/con
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -45,6 +49,7 @@ SHOTS = os.environ.get("SKIFF_CONSOLE_SCREENSHOTS") == "1"
 GROUP = "/ecs/console-e2e"
 CLOCK = 'while true; do echo "now $(date +%s)"; sleep 1; done'
 WAIT_MS = 60_000
+EXECUTION_ROLE = "arn:aws:iam::000000000000:role/ecsTaskExecutionRole"
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -95,10 +100,8 @@ def services(module_lab: TaskLab) -> Iterator[ServiceLab]:
         lab.close()
 
 
-@pytest.fixture(scope="module")
-def clock_service(services: ServiceLab) -> str:
-    """A service of one task printing the time every second to CloudWatch Logs."""
-    logs = {
+def awslogs() -> dict[str, Any]:
+    return {
         "logDriver": "awslogs",
         "options": {
             "awslogs-group": GROUP,
@@ -107,13 +110,18 @@ def clock_service(services: ServiceLab) -> str:
             "awslogs-create-group": "true",
         },
     }
+
+
+@pytest.fixture(scope="module")
+def clock_service(services: ServiceLab) -> str:
+    """A service of one task printing the time every second to CloudWatch Logs."""
     definition = services.lab.register(
         [
             container_def(
-                "clock", CLOCK, logConfiguration=logs, environment=[{"name": "GREETING", "value": "hi"}]
+                "clock", CLOCK, logConfiguration=awslogs(), environment=[{"name": "GREETING", "value": "hi"}]
             )
         ],
-        executionRoleArn="arn:aws:iam::000000000000:role/ecsTaskExecutionRole",
+        executionRoleArn=EXECUTION_ROLE,
         family="console-clock",
     )
     name = f"clock-{uuid.uuid4().hex[:6]}"
@@ -124,6 +132,15 @@ def clock_service(services: ServiceLab) -> str:
 
 def open_console(page: Any, endpoint: str, route: str) -> None:
     page.goto(f"{endpoint}/console#{route}")
+
+
+def wait_text(page: Any, element_id: str, text: str, timeout: float = WAIT_MS) -> None:
+    """Wait until the element with that id (there or to come) holds `text`."""
+    page.wait_for_function(
+        "([id, text]) => ((document.getElementById(id) || {}).textContent || '').includes(text)",
+        arg=[element_id, text],
+        timeout=timeout,
+    )
 
 
 def shot(page: Any, name: str) -> None:
@@ -151,10 +168,7 @@ def test_a_service_scaled_from_its_page_reaches_the_new_count(
     assert services.describe(clock_service)["runningCount"] == 2
     # the deployment's progress and the service's events are on the page
     page.wait_for_selector("#deployments .progress", timeout=WAIT_MS)
-    page.wait_for_function(
-        "document.getElementById('events').textContent.includes('has reached a steady state')",
-        timeout=WAIT_MS,
-    )
+    wait_text(page, "events", "has reached a steady state")
     shot(page, "service")
     page.fill("#desired", "1")
     page.click("#scale")
@@ -181,6 +195,79 @@ def test_the_live_log_view_shows_a_line_printed_after_the_page_opened(
     containers = page.inner_text("#containers")
     assert "GREETING" in containers and "hi" not in containers.split("GREETING", 1)[1].split("\n", 1)[0]
     shot(page, "task")
+
+
+def test_the_log_view_waits_for_the_first_line_and_says_when_there_are_no_logs(
+    page: Any, endpoint: str, module_lab: TaskLab
+) -> None:
+    """A task opened as it starts: "waiting for the first line..." until its container's first
+    line (printed 4 s after it started), which then shows; its second container logs with no
+    awslogs, so its view says there are no CloudWatch logs for it, and why; its third never logs:
+    waiting, then, once the task stopped, that it wrote no line."""
+    marker = f"first-{uuid.uuid4().hex[:8]}"
+    definition = module_lab.register(
+        [
+            container_def(
+                "talker",
+                f"trap 'exit 0' TERM; sleep 4; echo {marker}; sleep 1000 & wait",
+                logConfiguration=awslogs(),
+            ),
+            container_def("quiet"),
+            container_def("mute", logConfiguration=awslogs()),
+        ],
+        executionRoleArn=EXECUTION_ROLE,
+    )
+    arn = module_lab.run_one(definition)["taskArn"]
+    try:
+        open_console(page, endpoint, f"/task/{module_lab.cluster}/{arn.rsplit('/', 1)[-1]}")
+        wait_text(page, "log-note", "waiting for the first line...")
+        assert marker not in page.inner_text("#log")
+        wait_text(page, "log", marker)
+        assert page.query_selector("#log-note") is None  # the note gave way to the line
+        page.select_option("#log-container", "quiet")
+        wait_text(page, "log", "no CloudWatch logs for container quiet")
+        assert "its logConfiguration is not awslogs (no logConfiguration)" in page.inner_text("#log")
+        page.select_option("#log-container", "mute")  # awslogs, never a line
+        wait_text(page, "log-note", "waiting for the first line...")
+        module_lab.stop(arn)
+        wait_text(page, "log-note", "the task stopped before this container wrote any")
+    finally:
+        module_lab.stop(arn)
+
+
+def test_the_service_page_lists_auto_scaling_activities_as_they_happen(
+    page: Any, endpoint: str, services: ServiceLab, client_factory: Any
+) -> None:
+    """A service of no tasks with a scalable target; its page open, a scheduled action due in 3 s
+    sets it to one task: the activity and its status message appear without a reload."""
+    definition = services.lab.register([container_def("app")], family="console-scaled")
+    name = f"scaled-{uuid.uuid4().hex[:6]}"
+    services.create(definition, 0, name=name)
+    aas = client_factory("application-autoscaling")
+    target = {
+        "ServiceNamespace": "ecs",
+        "ResourceId": f"service/{services.cluster}/{name}",
+        "ScalableDimension": "ecs:service:DesiredCount",
+    }
+    aas.register_scalable_target(**target, MinCapacity=0, MaxCapacity=1)
+    try:
+        open_console(page, endpoint, f"/service/{services.cluster}/{name}")
+        wait_text(page, "activities", "No scaling activities.")
+        when = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)).replace(microsecond=0)
+        aas.put_scheduled_action(
+            **target,
+            ScheduledActionName="console-wakeup",
+            Schedule=f"at({when.strftime('%Y-%m-%dT%H:%M:%S')})",
+            ScalableTargetAction={"MinCapacity": 1, "MaxCapacity": 1},
+        )
+        wait_text(page, "activities", "Successfully set desired count to 1.", timeout=30_000)
+        text = page.inner_text("#activities")
+        assert "scheduled action name console-wakeup was triggered" in text and "Successful" in text, text
+        assert dt.datetime.now(dt.UTC) >= when
+    finally:
+        with contextlib.suppress(Exception):
+            aas.deregister_scalable_target(**target)
+        services.ecs.delete_service(cluster=services.cluster, service=name, force=True)
 
 
 def test_a_chart_shows_datapoints(
@@ -320,30 +407,20 @@ def test_pages_of_the_other_services(
     )
     try:
         open_console(page, endpoint, f"/service/{services.cluster}/console-web")
-        page.wait_for_function(
-            "document.getElementById('targets').textContent.includes(':8080')", timeout=WAIT_MS
-        )
+        wait_text(page, "targets", ":8080")
         assert "console-tg" in page.inner_text("#targets")
         shot(page, "service-targets")
         open_console(page, endpoint, "/balancers")
-        page.wait_for_function(
-            "document.getElementById('lbs').textContent.includes('console-alb')", timeout=WAIT_MS
-        )
+        wait_text(page, "lbs", "console-alb")
         assert "HTTP:80" in page.inner_text("#lbs")
         assert "console-tg" in page.inner_text("#groups")
         shot(page, "balancers")
         open_console(page, endpoint, "/discovery")
-        page.wait_for_function(
-            "document.getElementById('ns').textContent.includes('console-ns')", timeout=WAIT_MS
-        )
+        wait_text(page, "ns", "console-ns")
         open_console(page, endpoint, "/images")
-        page.wait_for_function(
-            "document.getElementById('repos').textContent.includes('console/app')", timeout=WAIT_MS
-        )
+        wait_text(page, "repos", "console/app")
         open_console(page, endpoint, "/")
-        page.wait_for_function(
-            f"document.getElementById('clusters').textContent.includes({services.cluster!r})", timeout=WAIT_MS
-        )
+        wait_text(page, "clusters", services.cluster)
         shot(page, "clusters")
     finally:
         services.ecs.delete_service(cluster=services.cluster, service="console-web", force=True)

@@ -244,19 +244,55 @@
       <h1 class="mono">${esc(id)}</h1>${errorBox}
       <div class="actions"><button class="danger" id="stop">Stop task</button></div>
       <div id="task-info"></div>${section("containers", "Containers")}${taskChartsBox}
-      <h2>Logs <select id="log-container"></select></h2><div class="log" id="log"><span class="empty">No awslogs container.</span></div>`;
-    let source = null, following = "";
-    function follow(target) {
-      const key = target ? `${target.group}|${target.stream}` : "";
+      <h2>Logs <select id="log-container"></select></h2><div class="log" id="log"><div id="log-note" class="empty">Loading…</div></div>`;
+    const WAITING = "waiting for the first line...";
+    let source = null, following = "", answered = false; // answered: the stream's backlog came
+    // the line above the log until its first line: what the view waits for, or why there is none
+    function note(text) {
+      const box = document.getElementById("log");
+      let el = document.getElementById("log-note");
+      if (!text) { if (el) el.remove(); return; }
+      if (!el) { el = document.createElement("div"); el.id = "log-note"; el.className = "empty"; box.prepend(el); }
+      el.textContent = text;
+    }
+    function follow(container) {
+      const target = container && container.log;
+      const key = container ? `${container.name}|${target ? `${target.group}|${target.stream}` : JSON.stringify(container.logNote)}` : "";
       if (key === following) return;
       following = key;
-      if (source) source.close();
+      if (source) { source.close(); source = null; }
       const box = document.getElementById("log");
-      if (!target) { box.innerHTML = '<span class="empty">No awslogs container.</span>'; return; }
       box.innerHTML = "";
-      source = new EventSource(`/console/api/logs?group=${enc(target.group)}&stream=${enc(target.stream)}`);
-      source.onmessage = (m) => {
+      if (!container) { note("The task has no containers."); return; }
+      if (!target) {
+        const why = (container.logNote || {}).why || "it has no awslogs log stream";
+        note((container.logNote || {}).pending ? `${WAITING} (${why})` : `There are no CloudWatch logs for container ${container.name}: ${why}.`);
+        return;
+      }
+      note(WAITING);
+      const url = `/console/api/logs?group=${enc(target.group)}&stream=${enc(target.stream)}`;
+      const es = new EventSource(url);
+      source = es;
+      answered = false;
+      let lines = 0, broken = false;
+      es.addEventListener("waiting", () => { answered = true; if (!lines) note(`${WAITING} (log stream ${target.stream} of ${target.group} does not exist yet)`); });
+      es.addEventListener("open", () => { answered = true; if (!lines) note(WAITING); });
+      es.onopen = () => { if (broken) { broken = false; lines = 0; box.innerHTML = ""; note(WAITING); } }; // the backlog comes again
+      es.onerror = async () => {
+        broken = true;
+        if (es.readyState !== EventSource.CLOSED) { if (!lines) note(`${WAITING} (reconnecting)`); return; }
+        let why = "";
+        try {
+          const abort = new AbortController();
+          const r = await fetch(url, { credentials: "same-origin", signal: abort.signal });
+          if (r.ok) { abort.abort(); following = ""; return; } // readable again: the next poll follows it
+          why = (await r.json()).message || r.statusText;
+        } catch (e) { why = e.message; }
+        if (source === es) note(`The log stream could not be read: ${why}`);
+      };
+      es.onmessage = (m) => {
         const e = JSON.parse(m.data);
+        if (!lines++) note("");
         const line = document.createElement("div");
         line.className = "line";
         const stick = box.scrollTop + box.clientHeight >= box.scrollHeight - 8;
@@ -266,7 +302,7 @@
         if (stick) box.scrollTop = box.scrollHeight;
       };
     }
-    let logs = [];
+    let logs = [], logNames = null;
     const state = view(skeleton, async () => {
       const { task: t } = await get(`/tasks/${enc(cluster)}/${enc(id)}`);
       fill("task-service", t.service ? `<a href="#/service/${enc(cluster)}/${enc(t.service)}">${esc(t.service)}</a>` : esc(t.group));
@@ -291,20 +327,23 @@
         ["Environment (names)", (c) => esc(c.environmentNames.join(", ")) + (c.secretNames.length ? `<div>secrets: ${esc(c.secretNames.join(", "))}</div>` : "")],
       ]));
       document.getElementById("stop").disabled = t.desiredStatus === "STOPPED";
-      const withLogs = t.containers.filter((c) => c.log);
       const select = document.getElementById("log-container");
-      if (withLogs.map((c) => c.name).join() !== logs.map((c) => c.name).join() || withLogs.some((c, i) => c.log.stream !== logs[i].log.stream)) {
+      const names = t.containers.map((c) => c.name).join();
+      if (names !== logNames) {
         const chosen = select.value;
-        logs = withLogs;
-        select.innerHTML = logs.map((c) => `<option>${esc(c.name)}</option>`).join("");
-        if (logs.some((c) => c.name === chosen)) select.value = chosen;
+        logNames = names;
+        select.innerHTML = t.containers.map((c) => `<option>${esc(c.name)}</option>`).join("");
+        select.value = t.containers.some((c) => c.name === chosen) ? chosen : ((t.containers.find((c) => c.log) || t.containers[0] || {}).name || "");
       }
-      const picked = logs.find((c) => c.name === select.value) || logs[0];
-      follow(picked ? picked.log : null);
+      logs = t.containers;
+      follow(logs.find((c) => c.name === select.value) || null);
+      const waiting = document.getElementById("log-note");
+      if (t.lastStatus === "STOPPED" && answered && waiting && waiting.textContent.startsWith(WAITING)) {
+        waiting.textContent = "No lines: the task stopped before this container wrote any to CloudWatch Logs.";
+      }
     });
     document.getElementById("log-container").onchange = () => {
-      const picked = logs.find((c) => c.name === document.getElementById("log-container").value);
-      follow(picked ? picked.log : null);
+      follow(logs.find((c) => c.name === document.getElementById("log-container").value) || null);
     };
     document.getElementById("stop").onclick = async () => {
       try { await post(`/tasks/${enc(cluster)}/${enc(id)}/stop`, { reason: "Stopped from the skiff console" }); toast("The task is stopping."); }

@@ -1,8 +1,9 @@
-"""The console's pure view helpers: task rows, awslogs targets, ENI details."""
+"""The console's pure view helpers: task rows, awslogs targets and why a container has none, ENI
+details."""
 
 from __future__ import annotations
 
-from skiff.console.views import log_target, network_details, summary
+from skiff.console.views import log_note, log_target, network_details, summary
 
 ARN = "arn:aws:ecs:us-east-1:000000000000:task/demo/0123456789abcdef"
 
@@ -55,3 +56,29 @@ def test_awslogs_streams_as_the_driver_names_them() -> None:
     assert log_target({"name": "app", "logConfiguration": bare}, "abc", None) is None
     assert log_target({"name": "app", "logConfiguration": {"logDriver": "json-file"}}, "abc", "cid") is None
     assert log_target({"name": "app"}, "abc", "cid") is None
+
+
+def test_why_a_container_has_no_log_stream_to_follow() -> None:
+    logs = {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web", "awslogs-stream-prefix": "ecs"}}
+    assert log_note({"name": "app", "logConfiguration": logs}, None) is None  # named before it starts
+    assert log_note({"name": "app"}, "cid") == {
+        "pending": False,
+        "why": "its logConfiguration is not awslogs (no logConfiguration)",
+    }
+    json_file = {"name": "app", "logConfiguration": {"logDriver": "json-file"}}
+    assert log_note(json_file, "cid") == {
+        "pending": False,
+        "why": "its logConfiguration is not awslogs (logDriver json-file)",
+    }
+    nameless = {"name": "app", "logConfiguration": {"logDriver": "awslogs", "options": {}}}
+    assert log_note(nameless, "cid") == {
+        "pending": False,
+        "why": "its awslogs logConfiguration names no awslogs-group",
+    }
+    bare = {
+        "name": "app",
+        "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/web"}},
+    }
+    note = log_note(bare, None)
+    assert note is not None and note["pending"] and "container id" in note["why"]
+    assert log_note(bare, "cid") is None
