@@ -52,11 +52,11 @@ class Skiff:
     endpoint: str
 
     def __call__(
-        self, *args: str, timeout: float = 120, stdin: str | None = None
+        self, *args: str, timeout: float = 120, stdin: str | None = None, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [SKIFF, *args],
-            env=cli_env(self.endpoint),
+            env={**cli_env(self.endpoint), **(env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -221,6 +221,25 @@ def test_errors_are_one_line_and_exit_1(box: Box) -> None:
         proc = box.skiff(*args)
         assert proc.returncode == 1 and expected in proc.stderr, (args, proc.stderr)
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_shell_completion_names_clusters_services_and_tasks(box: Box) -> None:
+    """What an installed bash completion asks while the user types: the engine's names."""
+    (task,) = box.running()
+    task_id = task["taskArn"].rsplit("/", 1)[-1]
+
+    def offered(*words: str) -> list[str]:
+        env = {"_SKIFF_COMPLETE": "complete_bash", "COMP_WORDS": " ".join(["skiff", *words]),
+               "COMP_CWORD": str(len(words))}  # fmt: skip
+        proc = box.skiff(env=env)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.split()
+
+    assert box.cluster in offered("ps", "--cluster", "")
+    assert offered("wait", "--cluster", box.cluster, box.service[:4]) == [box.service]
+    assert offered("exec", "--cluster", box.cluster, task_id[:6]) == [task_id]
+    assert {box.service, task_id} <= set(offered("logs", "--cluster", box.cluster, ""))
+    assert offered("wait", "--cluster", "no-such-cluster", "") == []
 
 
 # -- logs, exec, events ------------------------------------------------------------------------------
