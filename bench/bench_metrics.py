@@ -12,10 +12,13 @@ Not a test. Run as root with Docker, alone (under the e2e lock). On a skiff serv
   process per pass, and dockerd's CPU per pass; the first pass asks for full samples (Docker waits
   a second for its `precpu_stats`), later ones one-shot. Also, for comparison, the same passes if
   every request were a full (non one-shot) sample.
+* `--insights enabled|enhanced` creates the cluster with that containerInsights setting (the
+  in-process passes see it too): the Container Insights series, and with `enhanced` the per-task and
+  per-container ones, are written each pass as well (datapoints per pass are printed).
 * API -- one client, calls one after another for `--api-seconds` each: PutMetricData (20 values
   of one metric per call) and GetMetricData (one MetricStat, the last hour at 60 s), calls/s.
 
-    .venv/bin/python bench/bench_metrics.py [--tasks 10] [--period 5] [--window 30]
+    .venv/bin/python bench/bench_metrics.py [--tasks 10] [--period 5] [--window 30] [--insights enhanced]
 
 Results are printed and written to ``bench/results/bench_metrics-<UTC timestamp>.json``.
 """
@@ -37,7 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.servers import REPO_ROOT, free_port, new_session, running_servers
-from skiff.agent.stats import StatsCollector
+from skiff.agent.stats import CLUSTERS, StatsCollector
 from skiff.runtime.docker import DockerClient
 from skiff.store import SqliteStore
 
@@ -65,7 +68,7 @@ def share(pids: dict[str, int], seconds: float) -> dict[str, float]:
 
 
 class Bench:
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, endpoint: str, insights: str = "disabled") -> None:
         session = new_session()
         self.ecs = session.client("ecs", endpoint_url=endpoint)
         self.cloudwatch = session.client("cloudwatch", endpoint_url=endpoint)
@@ -73,7 +76,8 @@ class Bench:
         self.subnet = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])[
             "Subnets"
         ][0]
-        self.ecs.create_cluster(clusterName=CLUSTER)
+        settings = [{"name": "containerInsights", "value": insights}]
+        self.cluster = self.ecs.create_cluster(clusterName=CLUSTER, settings=settings)["cluster"]
         self.tasks: list[str] = []
 
     def run(self, count: int) -> list[dict[str, Any]]:
@@ -159,9 +163,14 @@ def task_docs(described: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return docs
 
 
-async def passes(docs: list[dict[str, Any]], count: int, data_dir: Path, *, one_shot: bool) -> dict[str, Any]:
-    """`count` collector passes over `docs`: per pass wall time, this process's CPU, dockerd's CPU."""
+async def passes(
+    docs: list[dict[str, Any]], count: int, data_dir: Path, *, one_shot: bool, cluster: dict[str, Any]
+) -> dict[str, Any]:
+    """`count` collector passes over `docs`: per pass wall time, this process's CPU, dockerd's CPU.
+    `cluster` (as CreateCluster returned it) is the collector's cluster record: its settings count."""
     store = SqliteStore(data_dir / f"collector-{one_shot}.db")
+    store.put(CLUSTERS, cluster["clusterArn"], cluster, account="000000000000", region="us-east-1",
+              name=cluster["clusterName"], status="ACTIVE")  # fmt: skip
     docker = DockerClient()
     collector = StatsCollector(store, docker, lambda: docs, period=60)
     dockerd, me = dockerd_pid(), os.getpid()
@@ -191,7 +200,8 @@ async def passes(docs: list[dict[str, Any]], count: int, data_dir: Path, *, one_
         values = sorted(r[key] for r in later)
         return float(values[len(values) // 2])
 
-    return {"first": rows[0], "median_later": {k: median(k) for k in ("wall_ms", "cpu_ms", "dockerd_cpu_ms")},
+    return {"first": rows[0],
+            "median_later": {k: median(k) for k in ("wall_ms", "cpu_ms", "dockerd_cpu_ms", "datapoints")},
             "requests": collector.requests, "passes": rows}  # fmt: skip
 
 
@@ -202,6 +212,7 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=30.0)
     parser.add_argument("--passes", type=int, default=6)
     parser.add_argument("--api-seconds", type=float, default=10.0)
+    parser.add_argument("--insights", choices=("disabled", "enabled", "enhanced"), default="disabled")
     args = parser.parse_args()
     env = {
         "SKIFF_METADATA_PORT": str(free_port()),
@@ -214,6 +225,7 @@ def main() -> None:
         "tasks": args.tasks,
         "period_seconds": args.period,
         "window_seconds": args.window,
+        "insights": args.insights,
     }
     with (
         tempfile.TemporaryDirectory(prefix="skiff-bench-metrics-") as workdir,
@@ -221,7 +233,7 @@ def main() -> None:
     ):
         server = servers["skiff"]
         assert server.process is not None, server.unavailable
-        bench = Bench(server.endpoint)
+        bench = Bench(server.endpoint, args.insights)
         pids = {"skiff": server.process.pid, "dockerd": dockerd_pid()}
         time.sleep(args.period)
         result["idle"] = share(pids, args.window)
@@ -239,13 +251,16 @@ def main() -> None:
         docs = task_docs(described)
         for one_shot in (True, False):
             label = "one-shot" if one_shot else "full"
-            measured = asyncio.run(passes(docs, args.passes, Path(workdir), one_shot=one_shot))
+            measured = asyncio.run(
+                passes(docs, args.passes, Path(workdir), one_shot=one_shot, cluster=bench.cluster)
+            )
             result[f"pass_{label}"] = measured
             m = measured["median_later"]
             print(
                 f"one pass over {args.tasks} tasks ({2 * args.tasks} containers), {label}: "
                 f"wall {m['wall_ms']:.0f} ms, "
-                f"collector CPU {m['cpu_ms']:.1f} ms, dockerd CPU {m['dockerd_cpu_ms']:.1f} ms "
+                f"collector CPU {m['cpu_ms']:.1f} ms, dockerd CPU {m['dockerd_cpu_ms']:.1f} ms, "
+                f"{m['datapoints']:.0f} datapoints "
                 f"(first pass: wall {measured['first']['wall_ms']:.0f} ms)"
             )
         bench.stop_all()

@@ -15,7 +15,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
@@ -43,13 +43,44 @@ DEFAULT_ENDPOINT = f"http://127.0.0.1:{DEFAULT_PORT}"
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+COMPLETION_TIMEOUT = 2.0  # seconds a completion may ask the engine for; then it offers nothing
+
+
+def completing(
+    ctx: typer.Context, ask: Callable[[Any, typer.Context], Iterable[str]], incomplete: str
+) -> list[str]:
+    """What shell completion offers: the names `ask` finds through ECS that start with `incomplete`;
+    nothing (never an error) when the engine does not answer."""
+    endpoint = ctx.params.get("endpoint")
+    try:
+        ecs = Engine.connect(endpoint if isinstance(endpoint, str) else None).client(
+            "ecs", COMPLETION_TIMEOUT
+        )
+        return sorted(name for name in set(ask(ecs, ctx)) if name.startswith(incomplete))
+    except (BotoCoreError, ClientError, OSError):
+        return []
+
+
+def complete_cluster(ctx: typer.Context, incomplete: str) -> list[str]:
+    return completing(
+        ctx,
+        lambda ecs, _: (a.rsplit("/", 1)[-1] for a in paginate(ecs, "list_clusters", "clusterArns")),
+        incomplete,
+    )
+
+
 Endpoint = Annotated[
     str | None,
     typer.Option("--endpoint", help=f"skiff's endpoint (AWS_ENDPOINT_URL; default {DEFAULT_ENDPOINT})."),
 ]
-Cluster = Annotated[str, typer.Option("--cluster", "-c", help="The cluster (name or ARN).")]
+Cluster = Annotated[
+    str, typer.Option("--cluster", "-c", help="The cluster (name or ARN).", autocompletion=complete_cluster)
+]
 AnyCluster = Annotated[
-    str | None, typer.Option("--cluster", "-c", help="Only this cluster (default: every cluster).")
+    str | None,
+    typer.Option(
+        "--cluster", "-c", help="Only this cluster (default: every cluster).", autocompletion=complete_cluster
+    ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -85,8 +116,10 @@ class Engine:
             region_name=self.region,
         )
 
-    def client(self, service: str) -> Any:
-        config = BotoConfig(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=60)
+    def client(self, service: str, timeout: float = 60) -> Any:
+        config = BotoConfig(
+            retries={"max_attempts": 1}, connect_timeout=min(5, timeout), read_timeout=timeout
+        )
         return self._session.client(service, endpoint_url=self.endpoint, config=config)
 
     @property

@@ -30,6 +30,7 @@ from skiff.commands.common import (
     guarded,
     print_json_line,
 )
+from skiff.commands.completion import complete_service_or_task
 from skiff.commands.formatting import clock, is_task_ref, parse_since, short_id
 from skiff.commands.lookup import container_definitions, describe_tasks, find_service, find_task, task_arns
 
@@ -179,7 +180,12 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @guarded
     def logs(
-        target: Annotated[str, typer.Argument(help="A service's name, or a task's id or ARN.")],
+        target: Annotated[
+            str,
+            typer.Argument(
+                help="A service's name, or a task's id or ARN.", autocompletion=complete_service_or_task
+            ),
+        ],
         follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")] = False,
         since: Annotated[
             str | None, typer.Option(help="Only lines since: 10m, 2h, 1d or an ISO time.")

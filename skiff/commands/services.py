@@ -17,6 +17,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from skiff.commands.common import AnyCluster, Cluster, Endpoint, Engine, Json, fail, guarded, out, print_json
+from skiff.commands.completion import complete_service
 from skiff.commands.formatting import DASH, as_time, deployment_line, table
 from skiff.commands.lookup import all_services, find_service
 
@@ -128,7 +129,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @guarded
     def wait(
-        service: Annotated[str, typer.Argument(help="The service's name or ARN.")],
+        service: Annotated[
+            str, typer.Argument(help="The service's name or ARN.", autocompletion=complete_service)
+        ],
         cluster: Cluster = "default",
         timeout: Annotated[float, typer.Option(help="Give up after this many seconds (exit 2).")] = 600.0,
         interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,

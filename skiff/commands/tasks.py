@@ -25,6 +25,7 @@ from skiff.commands.common import (
     out,
     print_json,
 )
+from skiff.commands.completion import complete_task
 from skiff.commands.formatting import (
     DASH,
     age,
@@ -125,7 +126,7 @@ def register(app: typer.Typer) -> None:
     @app.command(name="exec")
     @guarded
     def exec_(
-        task: Annotated[str, typer.Argument(help="The task's id or ARN.")],
+        task: Annotated[str, typer.Argument(help="The task's id or ARN.", autocompletion=complete_task)],
         command: Annotated[
             list[str] | None, typer.Argument(help="The command (after --); sh by default.")
         ] = None,

@@ -52,11 +52,11 @@ class Skiff:
     endpoint: str
 
     def __call__(
-        self, *args: str, timeout: float = 120, stdin: str | None = None
+        self, *args: str, timeout: float = 120, stdin: str | None = None, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [SKIFF, *args],
-            env=cli_env(self.endpoint),
+            env={**cli_env(self.endpoint), **(env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -223,6 +223,25 @@ def test_errors_are_one_line_and_exit_1(box: Box) -> None:
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
+def test_shell_completion_names_clusters_services_and_tasks(box: Box) -> None:
+    """What an installed bash completion asks while the user types: the engine's names."""
+    (task,) = box.running()
+    task_id = task["taskArn"].rsplit("/", 1)[-1]
+
+    def offered(*words: str) -> list[str]:
+        env = {"_SKIFF_COMPLETE": "complete_bash", "COMP_WORDS": " ".join(["skiff", *words]),
+               "COMP_CWORD": str(len(words))}  # fmt: skip
+        proc = box.skiff(env=env)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.split()
+
+    assert box.cluster in offered("ps", "--cluster", "")
+    assert offered("wait", "--cluster", box.cluster, box.service[:4]) == [box.service]
+    assert offered("exec", "--cluster", box.cluster, task_id[:6]) == [task_id]
+    assert {box.service, task_id} <= set(offered("logs", "--cluster", box.cluster, ""))
+    assert offered("wait", "--cluster", "no-such-cluster", "") == []
+
+
 # -- logs, exec, events ------------------------------------------------------------------------------
 def test_logs_of_the_service_and_of_one_task(box: Box) -> None:
     (task,) = box.running()
@@ -363,6 +382,7 @@ def test_wait_ends_1_when_a_failed_rollout_is_rolled_back(box: Box) -> None:
         assert proc.returncode == 1, (proc.stdout, proc.stderr)
         # seen FAILED, or already gone with the first deployment PRIMARY again
         assert "FAILED" in proc.stderr or "was rolled back to" in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
         service = box.lab.ecs.describe_services(cluster=box.cluster, services=[name])["services"][0]
         assert service["taskDefinition"] in (good["taskDefinitionArn"], crashing["taskDefinitionArn"])
     finally:

@@ -36,7 +36,9 @@ import pytest
 from tests.conftest import CREDENTIALS, SkiffServer, start_server
 from tests.e2e.task_support import (
     TaskLab,
+    by_name,
     container_def,
+    docker,
     module_server,
 )
 from tests.e2e.test_services import ServiceLab
@@ -201,17 +203,13 @@ def test_the_log_view_waits_for_the_first_line_and_says_when_there_are_no_logs(
     page: Any, endpoint: str, module_lab: TaskLab
 ) -> None:
     """A task opened as it starts: "waiting for the first line..." until its container's first
-    line (printed 4 s after it started), which then shows; its second container logs with no
-    awslogs, so its view says there are no CloudWatch logs for it, and why; its third never logs:
-    waiting, then, once the task stopped, that it wrote no line."""
+    line (written when the test says, after the note showed), which then shows; its second
+    container logs with no awslogs, so its view says there are no CloudWatch logs for it, and
+    why; its third never logs: waiting, then, once the task stopped, that it wrote no line."""
     marker = f"first-{uuid.uuid4().hex[:8]}"
     definition = module_lab.register(
         [
-            container_def(
-                "talker",
-                f"trap 'exit 0' TERM; sleep 4; echo {marker}; sleep 1000 & wait",
-                logConfiguration=awslogs(),
-            ),
+            container_def("talker", logConfiguration=awslogs()),
             container_def("quiet"),
             container_def("mute", logConfiguration=awslogs()),
         ],
@@ -221,7 +219,10 @@ def test_the_log_view_waits_for_the_first_line_and_says_when_there_are_no_logs(
     try:
         open_console(page, endpoint, f"/task/{module_lab.cluster}/{arn.rsplit('/', 1)[-1]}")
         wait_text(page, "log-note", "waiting for the first line...")
-        assert marker not in page.inner_text("#log")
+        talker = by_name(module_lab.wait_running(arn), "talker")["runtimeId"]
+        page.wait_for_timeout(1000)  # the note stays while the container runs silent
+        assert "waiting for the first line..." in page.inner_text("#log-note")
+        docker("exec", talker, "sh", "-c", f"echo {marker} > /proc/1/fd/1")  # its PID 1's stdout
         wait_text(page, "log", marker)
         assert page.query_selector("#log-note") is None  # the note gave way to the line
         page.select_option("#log-container", "quiet")

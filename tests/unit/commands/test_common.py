@@ -3,13 +3,15 @@ the app's shell completion."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import typer
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from typer.testing import CliRunner
 
 from skiff.cli import app
-from skiff.commands.common import CommandError, Engine, describe_error, guarded
+from skiff.commands.common import COMPLETION_TIMEOUT, CommandError, Engine, describe_error, guarded
 
 
 def test_endpoint_and_keys_from_the_environment_or_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,3 +83,23 @@ def test_shell_completion_is_offered() -> None:
         app, [], env={"_SKIFF_COMPLETE": "complete_bash", "COMP_WORDS": "skiff se", "COMP_CWORD": "1"}
     )
     assert {"server", "services"} <= set(completed.output.split()), completed.output
+
+
+def test_name_completion_offers_nothing_when_the_engine_does_not_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    started = time.monotonic()
+    for words in ("skiff wait ", "skiff logs --cluster x ", "skiff ps --cluster "):
+        completed = CliRunner().invoke(
+            app,
+            [],
+            prog_name="skiff",
+            env={
+                "_SKIFF_COMPLETE": "complete_bash",
+                "COMP_WORDS": words,
+                "COMP_CWORD": str(len(words.split())),
+            },
+        )
+        assert completed.exit_code == 0 and completed.output.strip() == "", (words, completed.output)
+    assert time.monotonic() - started < 3 * COMPLETION_TIMEOUT
