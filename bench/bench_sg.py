@@ -6,7 +6,9 @@ servers serving a 13-byte file, loaded alternately by `wrk` (Debian package `wrk
 - `unguarded`: a plain `docker run` container on Docker's default bridge (no skiff chain matches it);
 - `one-rule`: an ECS task whose group has one ingress rule (tcp 8080 from 0.0.0.0/0);
 - `fifty-rules`: an ECS task whose group has 50 other rules (tcp 9000-9049 from 0.0.0.0/0, all of
-  which the host's connections are judged against) before the one that lets it in.
+  which the host's connections are judged against) before the one that lets it in;
+- `lifted`: the `one-rule` task again with skiff paused (SIGSTOP) and the jumps to its chains taken
+  out for the run, then put back: the same path without the chains.
 
 busybox httpd closes every connection after its reply, so each request is a new connection and
 walks the chains (established packets return at the first rule). Reported per case: requests/s,
@@ -19,15 +21,18 @@ p50 and p99 (median over the rounds), and each guarded case's throughput and p50
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.bench_lb import APP, remove_containers, show, wait, wrk
 from bench.servers import REPO_ROOT, free_port, new_session, running_servers
 
-CASES = ("unguarded", "one-rule", "fifty-rules")
+CASES = ("unguarded", "one-rule", "fifty-rules", "lifted")
 
 
 def guarded_task(ecs: Any, ec2: Any, subnet: dict[str, Any], definition: str, extra_rules: int) -> str:
@@ -86,6 +91,29 @@ def unguarded_container(name: str) -> str:
     return inspect.stdout.strip()
 
 
+@contextlib.contextmanager
+def chains_lifted(server_pid: int, tag: str) -> Iterator[None]:
+    """The server's security group chains (`tag`) out of the path while the block runs: skiff
+    paused (so it does not put them back), its jumps from INPUT, OUTPUT and DOCKER-USER deleted,
+    restored after."""
+    rules = subprocess.run(["iptables", "-w", "-S"], capture_output=True, text=True, check=True).stdout
+    jumps = [
+        line.split()[1:]
+        for line in rules.splitlines()
+        if line.startswith("-A ") and f" -j SKF-{tag}-" in line
+        and line.split()[1] in ("INPUT", "OUTPUT", "DOCKER-USER")
+    ]  # fmt: skip
+    os.kill(server_pid, signal.SIGSTOP)
+    try:
+        for chain, *rule in jumps:
+            subprocess.run(["iptables", "-w", "-D", chain, *rule], check=True)
+        yield
+    finally:
+        for chain, *rule in jumps:
+            subprocess.run(["iptables", "-w", "-I", chain, "1", *rule], check=False)
+        os.kill(server_pid, signal.SIGCONT)
+
+
 def answers(url: str) -> bool:
     return subprocess.run(["curl", "-sf", "-m", "1", url], capture_output=True, check=False).returncode == 0
 
@@ -126,13 +154,20 @@ def main() -> None:
                     "one-rule": f"http://{guarded_task(ecs, ec2, subnet, definition, 0)}:8080/",
                     "fifty-rules": f"http://{guarded_task(ecs, ec2, subnet, definition, 50)}:8080/",
                 }
+                urls["lifted"] = urls["one-rule"]
+                process = servers["skiff"].process
+                assert process is not None
+                tag = (data_dir / "instance-id").read_text().strip()[:8]
                 for case, url in urls.items():
                     wait(f"{case} answering", lambda url=url: answers(url), timeout=30)
                     print(f"{case:12} {url}", flush=True)
                 for round_number in range(args.rounds):
                     order = CASES if round_number % 2 == 0 else tuple(reversed(CASES))
                     for case in order:
-                        run = wrk(urls[case], args.seconds, args.connections, args.threads, close=True)
+                        with (
+                            chains_lifted(process.pid, tag) if case == "lifted" else contextlib.nullcontext()
+                        ):
+                            run = wrk(urls[case], args.seconds, args.connections, args.threads, close=True)
                         run["load"] = os.getloadavg()[0]
                         results.setdefault(case, []).append(run)
                         show("new-connections", case, run)
