@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import REPO_ROOT, free_port, new_session, open_default_group, running_servers
+from bench.servers import free_port, new_session, open_default_group, running_servers, save_results
 from skiff.lb.supervisor import Supervisor
 from skiff.lb.task_access import TaskAccess
 from skiff.net.hosts import HostsFile
@@ -279,11 +278,8 @@ def main() -> None:
           f"expecting {args.expect} tasks):")  # fmt: skip
     for key, value in median.items():
         print(f"  {key:14} {value:6.1f}" + (" s" if key != "tasks" else ""))
-    out = REPO_ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     report = {"args": vars(args), "rounds": rounds, "median": median}
-    (out / f"bench_autoscaling-{stamp}.json").write_text(json.dumps(report, indent=2))
+    save_results("bench_autoscaling", report)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import REPO_ROOT, free_port, new_session, running_servers
+from bench.servers import REPO_ROOT, free_port, new_session, running_servers, save_results
 from skiff.net.hosts import HostsFile
 
 IMAGE = "skiff/python:3"
@@ -215,10 +215,7 @@ def main() -> None:
     print(f"on the host, {args.forwarded} from the host's nameserver directly: {host['qps']:.0f} q/s")
     print(f"on the host, the hosts-file name through getaddrinfo: {result['host_getaddrinfo']:.0f} lookups/s")
     print(f"ratio registered / host resolver: {registered['qps'] / max(host['qps'], 1):.2f}; goal 5000 q/s")
-    results = REPO_ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    (results / f"bench_dns-{stamp}.json").write_text(json.dumps(result, indent=2))
+    save_results("bench_dns", result)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import shutil
@@ -36,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import REPO_ROOT, free_port, new_session, open_default_group, running_servers
+from bench.servers import free_port, new_session, open_default_group, running_servers, save_results
 from skiff.lb.supervisor import Supervisor
 from skiff.lb.task_access import TaskAccess
 from skiff.net.hosts import HostsFile
@@ -140,15 +139,21 @@ def show(mode: str, path: str, run: dict[str, float]) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def wrk_arguments(name: str, doc: str) -> argparse.Namespace:
+    """The command line of a wrk bench (seconds, rounds, connections, threads); exits without wrk."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)  # busybox httpd listens with a backlog of 9
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
-        sys.exit("bench_lb needs wrk (apt-get install wrk)")
+        sys.exit(f"{name} needs wrk (apt-get install wrk)")
+    return args
+
+
+def main() -> None:
+    args = wrk_arguments("bench_lb", __doc__ or "")
     env = {"SKIFF_METADATA_PORT": str(free_port()), "SKIFF_TASK_CLEANUP_SECONDS": "2", "SKIFF_LB": "on"}
     results: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="skiff-bench-lb-") as workdir:
@@ -198,11 +203,8 @@ def main() -> None:
     loads = [r["load"] for runs in results.values() for r in runs]
     cpus = os.cpu_count()
     print(f"1-minute load average during the runs: {min(loads):.1f} to {max(loads):.1f} ({cpus} CPUs)")
-    out = REPO_ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     report = {"runs": results, "median": summary, "paired": paired}
-    (out / f"bench_lb-{stamp}.json").write_text(json.dumps(report, indent=2))
+    save_results("bench_lb", report)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import REPO_ROOT, free_port, new_session, running_servers
+from bench.servers import free_port, new_session, running_servers, save_results
 from skiff.runtime.labels import TASK_ARN
 
 IMAGE = "busybox"
@@ -226,10 +226,7 @@ def main() -> None:
         f"lag write -> GetLogEvents over {lagged['events']} events: p50 {lagged['p50_seconds']:.3f} s, "
         f"p90 {lagged['p90_seconds']:.3f} s, max {lagged['max_seconds']:.3f} s (goal p50 <= 1 s)"
     )
-    results = REPO_ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    (results / f"bench_logs-{stamp}.json").write_text(json.dumps(result, indent=2))
+    save_results("bench_logs", result)
 
 
 def wait_removed(task_arns: list[str], timeout: float = 60) -> None:

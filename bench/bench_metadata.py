@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import REPO_ROOT, free_port, new_session, running_servers
+from bench.servers import REPO_ROOT, free_port, new_session, running_servers, save_results
 
 IMAGE = "skiff/python:3"
 MARK = "SKIFF-BENCH "
@@ -126,10 +126,7 @@ def main() -> None:
     print(f"metadata /v4/<id>/task from inside a task: {task['rps']:.0f} req/s ({task['errors']} errors)")
     print(f"same client against a 404 path (floor):     {floor['rps']:.0f} req/s")
     print(f"ratio task/floor: {task['rps'] / floor['rps']:.2f}; ECS agent reference: ~4000 req/s")
-    results = REPO_ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    (results / f"bench_metadata-{stamp}.json").write_text(json.dumps(result, indent=2))
+    save_results("bench_metadata", result)
 
 
 if __name__ == "__main__":

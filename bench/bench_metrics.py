@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
 import os
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import REPO_ROOT, free_port, new_session, running_servers
+from bench.servers import free_port, new_session, running_servers, save_results
 from skiff.agent.stats import CLUSTERS, StatsCollector
 from skiff.runtime.docker import DockerClient
 from skiff.store import SqliteStore
@@ -274,10 +273,7 @@ def main() -> None:
         while any(t["lastStatus"] != "STOPPED" for t in bench.describe()) and time.monotonic() < deadline:
             time.sleep(1)
         time.sleep(6)  # the cleanup removes the containers
-    results = REPO_ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    (results / f"bench_metrics-{stamp}.json").write_text(json.dumps(result, indent=2, default=str))
+    save_results("bench_metrics", result)
 
 
 if __name__ == "__main__":

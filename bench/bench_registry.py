@@ -30,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.servers import REPO_ROOT, free_port, new_session, running_servers
+from bench.servers import free_port, new_session, running_servers, save_results
 from skiff.registry.publishing import RegistryPublishing
 from skiff.registry.supervisor import BINARY, RegistrySupervisor
 from skiff.security.ca import LocalCA
@@ -202,12 +202,7 @@ def main() -> None:
           f"ratio {median['skiff_pull'] / median['bare_pull']:.2f}")  # fmt: skip
     print(f"  a task's pull through skiff: {median['task_pull']:.2f}s  "
           f"(ratio to a bare docker pull {median['task_pull'] / median['bare_pull']:.2f})")  # fmt: skip
-    out = REPO_ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    (out / f"bench_registry-{stamp}.json").write_text(
-        json.dumps({"megabytes": mb, "runs": results, "median": median}, indent=2)
-    )
+    save_results("bench_registry", {"megabytes": mb, "runs": results, "median": median})
 
 
 if __name__ == "__main__":

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import shutil
 import signal
 import statistics
 import subprocess
@@ -38,8 +36,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_lb import APP, remove_containers, show, wait, wrk
-from bench.servers import REPO_ROOT, free_port, new_session, running_servers
+from bench.bench_lb import APP, remove_containers, show, wait, wrk, wrk_arguments
+from bench.servers import free_port, new_session, running_servers, save_results
 
 CASES = ("unguarded", "one-rule", "fifty-rules", "lifted")
 
@@ -119,14 +117,7 @@ def answers(url: str) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=8)  # busybox httpd listens with a backlog of 9
-    parser.add_argument("--threads", type=int, default=2)
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("bench_sg needs wrk (apt-get install wrk)")
+    args = wrk_arguments("bench_sg", __doc__ or "")
     env = {"SKIFF_METADATA_PORT": str(free_port()), "SKIFF_TASK_CLEANUP_SECONDS": "2"}
     results: dict[str, list[dict[str, float]]] = {}
     plain = f"bench-sg-plain-{uuid.uuid4().hex[:6]}"
@@ -201,12 +192,7 @@ def report(results: dict[str, list[dict[str, float]]], args: argparse.Namespace)
     print(
         f"1-minute load average during the runs: {min(loads):.1f} to {max(loads):.1f} ({os.cpu_count()} CPUs)"
     )
-    out = REPO_ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    (out / f"bench_sg-{stamp}.json").write_text(
-        json.dumps({"runs": results, "median": summary, "paired": paired}, indent=2)
-    )
+    save_results("bench_sg", {"runs": results, "median": summary, "paired": paired})
 
 
 if __name__ == "__main__":

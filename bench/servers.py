@@ -299,3 +299,12 @@ def open_default_group(ec2: Any, vpc_id: str, ports: Sequence[int]) -> None:
         except ec2.exceptions.ClientError as exc:
             if exc.response["Error"]["Code"] != "InvalidPermission.Duplicate":
                 raise
+
+
+def save_results(name: str, report: Any) -> Path:
+    """Write a bench's report as JSON to bench/results/<name>-<UTC timestamp>.json; the path."""
+    out = REPO_ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+    path.write_text(json.dumps(report, indent=2, default=str))
+    return path
