@@ -121,9 +121,10 @@ class Firewall:
 
     async def _sweep_abandoned(self, found: dict[str, set[str]]) -> None:
         """Remove the chains of servers that no longer run (see skiff/net/firewall_owners.py)."""
-        for tag, names in sorted(found.items()):
-            with self.owners.abandoned(tag) as gone:
-                if gone:
+        for tag in sorted(set(found) | set(self.owners.known_tags())):
+            names = found.get(tag, set())
+            with self.owners.abandoned(tag) as gone:  # a gone owner's lock file goes too
+                if gone and names:
                     log.info(
                         "removing %d security group chains of a server that no longer runs (%s)",
                         len(names),
@@ -181,7 +182,9 @@ async def sweep_abandoned(grace: float = 0.0) -> int:
     """Remove every chain whose server no longer runs (a test suite's clean-up); how many."""
     owners = Ownership("")
     removed = 0
-    for tag, names in sorted((await all_chains()).items()):
+    found = await all_chains()
+    for tag in sorted(set(found) | set(owners.known_tags())):
+        names = found.get(tag, set())
         with owners.abandoned(tag, grace) as gone:
             if gone:
                 await remove_chains(tag, names)

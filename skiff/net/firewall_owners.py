@@ -48,6 +48,13 @@ class Ownership:
         self._fd = fd
         return True
 
+    def known_tags(self) -> list[str]:
+        """The tags with a lock file (running servers' and gone ones' not yet swept)."""
+        try:
+            return sorted(path.stem for path in self.directory.glob("*.lock"))
+        except OSError:
+            return []
+
     def heartbeat(self) -> None:
         """Tell other servers this owner still runs (the lock file's modification time)."""
         if self.claim():

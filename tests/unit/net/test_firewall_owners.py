@@ -56,3 +56,10 @@ def test_an_unwritable_directory_is_no_claim(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("")
     assert not Ownership("aaaa1111", blocked / "locks").claim()
+
+
+def test_known_tags_are_the_lock_files(tmp_path: Path) -> None:
+    assert Ownership("aaaa1111", tmp_path / "absent").known_tags() == []
+    Ownership("aaaa1111", tmp_path).claim()
+    Ownership("bbbb2222", tmp_path).heartbeat()
+    assert Ownership("cccc3333", tmp_path).known_tags() == ["aaaa1111", "bbbb2222"]
