@@ -49,6 +49,7 @@ from skiff.dns.cloudmap import CloudMapSource
 from skiff.lb.dns_source import BalancerNames
 from skiff.lb.manager import LoadBalancing
 from skiff.lb.metrics import BalancerMetrics
+from skiff.lb.supervisor import haproxy_version
 from skiff.net.firewall import Firewall
 from skiff.net.hosts import HostsFile
 from skiff.net.linklocal import ADDRESS, LinkLocalRedirects
@@ -514,19 +515,6 @@ def connect_security_groups(
     resets.add("security groups: enforcement start", Phase.RESUME, enforcement.start)
     api.on_startup.append(start)
     api.on_cleanup.insert(0, stop)
-
-
-async def haproxy_version(binary: str) -> str:
-    """`haproxy -v`'s version number ("" when it cannot be run)."""
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            binary, "-v", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
-        )
-        output, _ = await asyncio.wait_for(proc.communicate(), 10)
-    except (OSError, TimeoutError):
-        return ""
-    words = output.decode(errors="replace").split()
-    return words[2] if len(words) > 2 and words[0] == "HAProxy" else ""
 
 
 def connect_registry(

@@ -192,3 +192,16 @@ class Supervisor:
         if self._is_ours(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+async def haproxy_version(binary: str) -> str:
+    """`haproxy -v`'s version number ("" when it cannot be run)."""
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            binary, "-v", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+        )
+        output, _ = await asyncio.wait_for(proc.communicate(), 10)
+    except (OSError, TimeoutError):
+        return ""
+    words = output.decode(errors="replace").split()
+    return words[2] if len(words) > 2 and words[0] == "HAProxy" else ""

@@ -26,10 +26,6 @@ FORWARD_HOOK = "DOCKER-USER"
 REFRESH_SECONDS = 10.0
 
 
-def own_chain(tag: str) -> re.Pattern[str]:
-    return re.compile(rf"^SK[A-Z]+-{re.escape(tag)}-")
-
-
 # any server's chain: SK<kind>-<tag>-<hash or entry name>
 ANY_CHAIN = re.compile(r"^SK[A-Z]+-([0-9a-f]{8})-[0-9A-Za-z]+$")
 
@@ -67,10 +63,6 @@ class Firewall:
         if message != self._warned:
             log.warning("security groups are not enforced: %s", message)
             self._warned = message
-
-    async def chains(self) -> set[str]:
-        """The chains of this server's tag in the filter table now."""
-        return (await all_chains()).get(self.tag, set())
 
     async def apply(self, rendered: Rendered) -> bool:
         """Make the host's chains of this tag exactly `rendered`; False when iptables is unusable."""
