@@ -14,7 +14,13 @@ UpdateService's own path (services/application_autoscaling/capacity.py).
 - Step scaling: the step whose interval holds (metric - threshold) gives the adjustment under the
   policy's AdjustmentType; during a scale-out's Cooldown only a larger scale-out (counted from the
   capacity before the last one) happens, scale-ins wait.
+- Step scaling's breach is the alarm's last evaluated datapoints aggregated by the policy's
+  MetricAggregationType (Average unless told), minus the alarm's threshold.
 - The result is clamped to the target's MinCapacity/MaxCapacity; suspended directions do nothing.
+  A triggered policy that the bounds (or its own arithmetic) leave where it is records a *not
+  scaled* activity (StatusCode Failed, NotScaledReasons AlreadyAtMaxCapacity /
+  AlreadyAtMinCapacity / AlreadyAtDesiredCapacity), seen with IncludeNotScaledActivities; while
+  an alarm keeps giving the same reason it is recorded once, not at every evaluation.
 - Scheduled actions: when `next_fire` has come, the target's min/max are set, the desired count
   clamped into them, and `next_fire` moved on, in one transaction; a firing missed while skiff
   was down happens once, at start.
@@ -28,6 +34,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from skiff.api.errors import AwsError
@@ -79,24 +86,73 @@ def statistic_of(stats: metrics.Stats, statistic: str | None, extended: str | No
     }.get(statistic or "Average")
 
 
+def recent_values(
+    store: Store, alarm: alarms.Alarm, now: dt.datetime, scale: float, count: int = 1
+) -> list[float]:
+    """The alarm's statistic over each of its newest `count` complete periods that have data,
+    oldest first (the alarm's evaluation cadence, shortened as the evaluator shortens it)."""
+    if not (alarm.namespace and alarm.metric_name):
+        return []
+    period = alarm.evaluation_period
+    if scale < 1:
+        period = max(1, round(period * scale))
+    end = int(metrics.epoch(now) // period) * period
+    key = metrics.MetricKey.of(
+        alarm.account, alarm.region, alarm.namespace, alarm.metric_name, alarm.dimensions
+    )
+    start = metrics.from_epoch(end - (count + 1) * period)
+    points = metrics.query(store, key, start, metrics.from_epoch(end), period, unit=alarm.unit)
+    values = [statistic_of(p.stats, alarm.statistic, alarm.extended_statistic) for p in points[-count:]]
+    return [v for v in values if v is not None]
+
+
 def current_value(store: Store, alarm: alarms.Alarm, now: dt.datetime, scale: float) -> float | None:
-    """The alarm's statistic over its newest complete period (the alarm's evaluation cadence,
-    shortened as the evaluator shortens it); for metric math alarms, the newest datapoint of the
-    last evaluation."""
-    if alarm.namespace and alarm.metric_name:
-        period = alarm.evaluation_period
-        if scale < 1:
-            period = max(1, round(period * scale))
-        end = int(metrics.epoch(now) // period) * period
-        key = metrics.MetricKey.of(
-            alarm.account, alarm.region, alarm.namespace, alarm.metric_name, alarm.dimensions
-        )
-        points = metrics.query(
-            store, key, metrics.from_epoch(end - 2 * period), metrics.from_epoch(end), period, unit=alarm.unit
-        )
-        if points:
-            return statistic_of(points[-1].stats, alarm.statistic, alarm.extended_statistic)
-    return newest_value(alarm)
+    """The alarm's statistic over its newest complete period; for metric math alarms, the newest
+    datapoint of the last evaluation."""
+    values = recent_values(store, alarm, now, scale)
+    return values[-1] if values else newest_value(alarm)
+
+
+def aggregated(
+    store: Store, alarm: alarms.Alarm, now: dt.datetime, scale: float, how: str | None
+) -> float | None:
+    """A step policy's view of its alarm: the alarm's evaluation periods' values aggregated by the
+    policy's MetricAggregationType (Average when not given)."""
+    values = recent_values(store, alarm, now, scale, max(1, alarm.evaluation_periods))
+    if not values:
+        return newest_value(alarm)
+    if how == "Minimum":
+        return min(values)
+    if how == "Maximum":
+        return max(values)
+    return sum(values) / len(values)
+
+
+@dataclass(frozen=True)
+class NotScaled:
+    """Why a triggered policy left the capacity as it was (AWS's NotScaledReason)."""
+
+    code: str
+    detail: tuple[tuple[str, int], ...]
+
+    def reason(self) -> Document:
+        return {"Code": self.code, **dict(self.detail)}
+
+    @property
+    def key(self) -> str:
+        return json.dumps(self.reason(), sort_keys=True)
+
+
+def bounded(raw: int, current: int, target: Document) -> int | NotScaled:
+    """`raw` clamped into the target's bounds, or why that leaves the capacity where it is."""
+    wanted = clamp(raw, target)
+    if wanted != current:
+        return wanted
+    if raw > current:
+        return NotScaled("AlreadyAtMaxCapacity", (("MaxCapacity", int(target["MaxCapacity"])),))
+    if raw < current:
+        return NotScaled("AlreadyAtMinCapacity", (("MinCapacity", int(target["MinCapacity"])),))
+    return NotScaled("AlreadyAtDesiredCapacity", (("CurrentCapacity", current),))
 
 
 class AutoScalingController:
@@ -168,26 +224,43 @@ class AutoScalingController:
             resource.dimension,
         )
         current = self.capacity.desired(scope, resource) if target is not None else None
-        decision = None
+        decision: int | NotScaled | None = None
         if target is not None and current is not None:
             if policy["PolicyType"] == "TargetTrackingScaling":
                 decision = self._tracking(policy, alarm, target, current, now)
             elif policy["PolicyType"] == "StepScaling":
                 decision = self._step(policy, alarm, target, current, now)
+        not_scaled: dict[str, str] = internal.setdefault("not_scaled", {})
 
         def remember() -> None:
             invocations[alarm.name] = stamp
-            if decision is not None:
+            if isinstance(decision, int):
                 direction = "out" if decision > (current or 0) else "in"
                 internal[f"last_{direction}"] = {"at": now.isoformat(), "from": current}
                 if direction == "out":
                     internal.pop("last_in", None)  # a scale-out ends the scale-in cooldown
+                not_scaled.clear()
             records.save_policy(self.store, policy)
 
-        if decision is None or target is None:
+        cause = f"monitor alarm {alarm.name} in state ALARM triggered policy {policy['PolicyName']}"
+        if isinstance(decision, NotScaled) and target is not None:
+            with self.store.transaction():
+                if not_scaled.get(alarm.name) != decision.key:
+                    not_scaled[alarm.name] = decision.key
+                    records.record_activity(
+                        self.store,
+                        target,
+                        "Attempting to scale due to alarm triggered",
+                        cause,
+                        status="Failed",
+                        not_scaled=[decision.reason()],
+                        ended=False,
+                    )
+                remember()
+            return
+        if not isinstance(decision, int) or target is None:
             remember()
             return
-        cause = f"monitor alarm {alarm.name} in state ALARM triggered policy {policy['PolicyName']}"
         apply(self.store, self.capacity, scope, target, resource, decision, cause, remember=remember)
 
     def _in_cooldown(
@@ -201,31 +274,31 @@ class AutoScalingController:
 
     def _tracking(
         self, policy: Document, alarm: alarms.Alarm, target: Document, current: int, now: dt.datetime
-    ) -> int | None:
+    ) -> int | NotScaled | None:
         config = policy["TargetTrackingScalingPolicyConfiguration"]
         role = (policy[records.INTERNAL].get("alarm_roles") or {}).get(alarm.name)
         metric = current_value(self.store, alarm, now, self.scale)
         if role is None or metric is None:
             return None
         suspended = target.get("SuspendedState") or {}
-        wanted = clamp(proportional(current, metric, float(config["TargetValue"])), target)
+        raw = proportional(current, metric, float(config["TargetValue"]))
         if role == "High":
-            if suspended.get("DynamicScalingOutSuspended") or wanted <= current:
+            if suspended.get("DynamicScalingOutSuspended") or raw < current:
                 return None
             if self._in_cooldown(policy, "out", config.get("ScaleOutCooldown"), now):
                 return None
-            return wanted
-        if config.get("DisableScaleIn") or suspended.get("DynamicScalingInSuspended") or wanted >= current:
+            return bounded(raw, current, target)
+        if config.get("DisableScaleIn") or suspended.get("DynamicScalingInSuspended") or raw > current:
             return None
         if self._in_cooldown(policy, "in", config.get("ScaleInCooldown"), now):
             return None
-        return wanted
+        return bounded(raw, current, target)
 
     def _step(
         self, policy: Document, alarm: alarms.Alarm, target: Document, current: int, now: dt.datetime
-    ) -> int | None:
+    ) -> int | NotScaled | None:
         config = policy["StepScalingPolicyConfiguration"]
-        metric = current_value(self.store, alarm, now, self.scale)
+        metric = aggregated(self.store, alarm, now, self.scale, config.get("MetricAggregationType"))
         threshold = alarm.threshold if alarm.threshold is not None else 0.0
         breach = (metric - threshold) if metric is not None else 0.0
         step = step_for(config.get("StepAdjustments") or [], breach)
@@ -238,20 +311,21 @@ class AutoScalingController:
             previous_out = self._in_cooldown(policy, "out", config.get("Cooldown"), now)
             if previous_out is not None and adjustment > 0:
                 base = int(previous_out.get("from") or current)  # AWS: the cooldown's scale-out counts
-        wanted = clamp(adjusted(base, config, adjustment), target)
-        if wanted > current:
+        raw = adjusted(base, config, adjustment)
+        if base != current and raw <= current:
+            return None  # in the cooldown, only a larger scale-out happens
+        if raw > current:
             if suspended.get("DynamicScalingOutSuspended"):
                 return None
-            return wanted
-        if wanted < current:
+            return bounded(raw, current, target)
+        if raw < current:
             if suspended.get("DynamicScalingInSuspended"):
                 return None
             if self._in_cooldown(policy, "in", config.get("Cooldown"), now) or self._in_cooldown(
                 policy, "out", config.get("Cooldown"), now
             ):
                 return None
-            return wanted
-        return None
+        return bounded(raw, current, target)
 
     # -- schedules ----------------------------------------------------------------------------
     def schedule_pass(self, now: dt.datetime) -> None:
@@ -296,10 +370,18 @@ class AutoScalingController:
                     minimum = maximum
             target["MinCapacity"], target["MaxCapacity"] = minimum, maximum
             records.save_target(self.store, target)
-            cause = f"scheduled action name {action['ScheduledActionName']} was triggered"
+            bounds = f"min capacity to {minimum} and max capacity to {maximum}"
             records.record_activity(
-                self.store, target, f"Setting min capacity to {minimum} and max capacity to {maximum}", cause
+                self.store,
+                target,
+                f"Setting {bounds}",
+                f"scheduled action name {action['ScheduledActionName']} was triggered",
+                message=f"Successfully set {bounds}",
+                ended=False,
             )
             current = self.capacity.desired(scope, resource)
             if current is not None and clamp(current, target) != current:
-                apply(self.store, self.capacity, scope, target, resource, clamp(current, target), cause)
+                wanted = clamp(current, target)
+                bound = "minimum" if wanted > current else "maximum"
+                cause = f"{bound} capacity was set to {wanted}"
+                apply(self.store, self.capacity, scope, target, resource, wanted, cause)

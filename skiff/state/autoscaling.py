@@ -195,8 +195,10 @@ def record_activity(
     details: str | None = None,
     not_scaled: list[Document] | None = None,
     when: dt.datetime | None = None,
+    ended: bool = True,
 ) -> Document:
-    """Append a ScalingActivity for `target` (StatusCode Successful unless told)."""
+    """Append a ScalingActivity for `target` (StatusCode Successful unless told). `ended` False:
+    no EndTime, as AWS shows for min/max changes and not scaled activities."""
     internal = target[INTERNAL]
     when = when or now()
     number = store.next_number("aas-activity")
@@ -210,7 +212,7 @@ def record_activity(
         "StartTime": when,
         "StatusCode": status,
     }
-    if status in ("Successful", "Failed", "Unfulfilled", "Overridden"):
+    if ended and status in ("Successful", "Failed", "Unfulfilled", "Overridden"):
         activity["EndTime"] = when
     if message is not None:
         activity["StatusMessage"] = message

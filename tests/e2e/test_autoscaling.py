@@ -142,7 +142,15 @@ def test_scheduled_action_sets_the_capacity(svc: ServiceLab, aas: Any) -> None:
         "Setting desired count to 2.",
         "Setting min capacity to 2 and max capacity to 3",
     ]
-    assert {a["Cause"] for a in found} == {"scheduled action name morning was triggered"}
+    # as AWS writes them: the action sets the bounds, the raised minimum sets the desired count
+    assert [a["Cause"] for a in found] == [
+        "minimum capacity was set to 2",
+        "scheduled action name morning was triggered",
+    ]
+    assert [a["StatusMessage"] for a in found] == [
+        "Successfully set desired count to 2. Change successfully fulfilled by ecs.",
+        "Successfully set min capacity to 2 and max capacity to 3",
+    ]
     assert all(a["StatusCode"] == "Successful" for a in found)
 
 
@@ -434,6 +442,10 @@ def test_a_kill_during_scheduled_actions_never_acts_twice(
         cause = f"scheduled action name {action} was triggered"
         return [a["Description"] for a in activities(aas, target) if a["Cause"] == cause]
 
+    def raised(minimum: int) -> list[str]:
+        cause = f"minimum capacity was set to {minimum}"
+        return [a["Description"] for a in activities(aas, target) if a["Cause"] == cause]
+
     # killed just after the action fired: the restarted skiff does not fire it again
     schedule("first", 3, 2)
     deadline = time.monotonic() + 30
@@ -449,12 +461,8 @@ def test_a_kill_during_scheduled_actions_never_acts_twice(
     restart(e2e_server)
     wait_running(svc, name, 3, 60)
     time.sleep(3)  # more controller passes
-    assert fired("first") == [
-        "Setting desired count to 2.",
-        "Setting min capacity to 2 and max capacity to 4",
-    ]
-    assert fired("second") == [
-        "Setting desired count to 3.",
-        "Setting min capacity to 3 and max capacity to 4",
-    ]
+    assert fired("first") == ["Setting min capacity to 2 and max capacity to 4"]
+    assert raised(2) == ["Setting desired count to 2."]
+    assert fired("second") == ["Setting min capacity to 3 and max capacity to 4"]
+    assert raised(3) == ["Setting desired count to 3."]
     assert svc.describe(name)["desiredCount"] == 3

@@ -75,7 +75,7 @@ def check_dimension_filter(namespace: str, dimension: str | None) -> None:
 
 
 def target_arn(scope: Scope) -> str:
-    suffix = secrets.token_hex(16)
+    suffix = secrets.token_hex(18)  # 36 hex digits, as AWS's
     return f"arn:aws:application-autoscaling:{scope.region}:{scope.account}:scalable-target/{suffix}"
 
 

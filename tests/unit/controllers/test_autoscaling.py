@@ -8,6 +8,8 @@ import datetime as dt
 import json
 from typing import Any
 
+import pytest
+
 from skiff.controllers.autoscaling import AutoScalingController
 from skiff.services.application_autoscaling.capacity import EcsCapacity
 from skiff.services.application_autoscaling.provider import ApplicationAutoScalingProvider
@@ -115,7 +117,18 @@ def test_target_tracking_scales_out_then_in_with_cooldowns(plane: ControlPlane) 
     assert desired(plane) == 4  # ceil(2 * 100 / 50) = 4, the max
     evaluate(plane, high, 100.0, T0 + dt.timedelta(seconds=200))
     controller.run_once(T0 + dt.timedelta(seconds=200))
-    assert desired(plane) == 4  # clamped at the max
+    assert desired(plane) == 4  # clamped at the max: a not scaled activity says why
+    blocked = activities(plane)[0]
+    assert (blocked["Description"], blocked["Cause"], blocked["StatusCode"]) == (
+        "Attempting to scale due to alarm triggered",
+        f"monitor alarm {high} in state ALARM triggered policy cpu50",
+        "Failed",
+    )
+    assert blocked["NotScaledReasons"] == [{"Code": "AlreadyAtMaxCapacity", "MaxCapacity": 4}]
+    assert "EndTime" not in blocked and blocked[records.INTERNAL]["scaled"] is False
+    evaluate(plane, high, 100.0, T0 + dt.timedelta(seconds=260))
+    controller.run_once(T0 + dt.timedelta(seconds=260))
+    assert len(activities(plane)) == 3  # the same reason again is not recorded again
     # the Low alarm scales in (the primary deployment follows the service's desired count)
     evaluate(plane, high, 10.0, T0 + dt.timedelta(seconds=300), state="OK")
     evaluate(plane, low, 10.0, T0 + dt.timedelta(seconds=300))
@@ -124,7 +137,12 @@ def test_target_tracking_scales_out_then_in_with_cooldowns(plane: ControlPlane) 
     assert plane.describe("web")["deployments"][0]["desiredCount"] == 1
     evaluate(plane, low, 0.0, T0 + dt.timedelta(seconds=400))
     controller.run_once(T0 + dt.timedelta(seconds=400))
-    assert desired(plane) == 1 and len(activities(plane)) == 3
+    assert desired(plane) == 1 and len(activities(plane)) == 4  # in the scale-in cooldown
+    evaluate(plane, low, 0.0, T0 + dt.timedelta(seconds=500))
+    controller.run_once(T0 + dt.timedelta(seconds=500))
+    assert activities(plane)[0]["NotScaledReasons"] == [{"Code": "AlreadyAtMinCapacity", "MinCapacity": 1}]
+    scaled = [a for a in activities(plane) if a[records.INTERNAL]["scaled"]]
+    assert [a["Description"] for a in scaled] == [f"Setting desired count to {n}." for n in (1, 4, 2)]
 
 
 def test_step_policy_on_a_custom_alarm(plane: ControlPlane) -> None:
@@ -240,8 +258,104 @@ def test_scheduled_action_fires_once(plane: ControlPlane) -> None:
     assert (stored["MinCapacity"], stored["MaxCapacity"]) == (3, 6)
     descriptions = [a["Description"] for a in activities(plane)]
     assert descriptions == ["Setting desired count to 3.", "Setting min capacity to 3 and max capacity to 6"]
-    assert activities(plane)[0]["Cause"] == "scheduled action name peak was triggered"
+    raised, bounds = activities(plane)
+    assert raised["Cause"] == "minimum capacity was set to 3"
+    assert (bounds["Cause"], bounds["StatusMessage"]) == (
+        "scheduled action name peak was triggered",
+        "Successfully set min capacity to 3 and max capacity to 6",
+    )
+    assert "EndTime" in raised and "EndTime" not in bounds
     AutoScalingController(plane.store, EcsCapacity(plane.ecs.services)).run_once(
         when + dt.timedelta(minutes=5)
     )
     assert len(activities(plane)) == 2
+
+
+def test_suspended_scale_in_and_scheduled_scaling_do_nothing(plane: ControlPlane) -> None:
+    aas, resource = setup(plane, desired=3, minimum=1, maximum=10)
+    aas.targets.register(
+        SCOPE,
+        {
+            **target(resource),
+            "SuspendedState": {"DynamicScalingInSuspended": True, "ScheduledScalingSuspended": True},
+        },
+    )
+    reply = aas.policies.put(
+        SCOPE,
+        {
+            "PolicyName": "cpu",
+            **target(resource),
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                "TargetValue": 50.0,
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+            },
+        },
+    )
+    low = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmLow-" in a["AlarmName"])
+    when = T0 + dt.timedelta(minutes=1)
+    aas.scheduled.put(
+        SCOPE,
+        {
+            **target(resource),
+            "ScheduledActionName": "night",
+            "Schedule": f"at({when.strftime('%Y-%m-%dT%H:%M:%S')})",
+            "ScalableTargetAction": {"MinCapacity": 0, "MaxCapacity": 1},
+        },
+    )
+    controller = AutoScalingController(plane.store, EcsCapacity(plane.ecs.services))
+    evaluate(plane, low, 5.0, when)
+    controller.run_once(when + dt.timedelta(seconds=1))
+    assert desired(plane) == 3 and activities(plane) == []
+    (stored,) = aas.targets.describe(SCOPE, {"ServiceNamespace": "ecs"})["ScalableTargets"]
+    assert (stored["MinCapacity"], stored["MaxCapacity"]) == (1, 10)  # the action did not run
+    # resumed (the other suspensions kept, as re-registering keeps what it does not name)
+    aas.targets.register(SCOPE, {**target(resource), "SuspendedState": {"DynamicScalingInSuspended": False}})
+    (stored,) = aas.targets.describe(SCOPE, {"ServiceNamespace": "ecs"})["ScalableTargets"]
+    assert stored["SuspendedState"]["ScheduledScalingSuspended"] is True
+    evaluate(plane, low, 5.0, when + dt.timedelta(minutes=1))
+    controller.run_once(when + dt.timedelta(minutes=1))
+    assert desired(plane) == 1  # ceil(3 * 5 / 50)
+
+
+@pytest.mark.parametrize(("how", "expected"), [(None, 3), ("Average", 3), ("Minimum", 2), ("Maximum", 5)])
+def test_step_breach_follows_the_metric_aggregation_type(
+    plane: ControlPlane, how: str | None, expected: int
+) -> None:
+    aas, resource = setup(plane, desired=1, minimum=1, maximum=10)
+    config: dict[str, Any] = {
+        "AdjustmentType": "ChangeInCapacity",
+        "StepAdjustments": [
+            {"MetricIntervalLowerBound": 0, "MetricIntervalUpperBound": 20, "ScalingAdjustment": 1},
+            {"MetricIntervalLowerBound": 20, "MetricIntervalUpperBound": 40, "ScalingAdjustment": 2},
+            {"MetricIntervalLowerBound": 40, "ScalingAdjustment": 4},
+        ],
+    }
+    if how is not None:
+        config["MetricAggregationType"] = how
+    arn = aas.policies.put(
+        SCOPE, {"PolicyName": "agg", **target(resource), "StepScalingPolicyConfiguration": config}
+    )["PolicyARN"]
+    alarm = alarms.Alarm(
+        account=SCOPE.account,
+        region=SCOPE.region,
+        name="three-minutes",
+        comparison_operator="GreaterThanThreshold",
+        evaluation_periods=3,
+        threshold=10.0,
+        namespace="App",
+        metric_name="Depth",
+        statistic="Average",
+        period=60,
+        alarm_actions=[arn],
+    )
+    alarms.put_alarm(plane.store, alarm)
+    key = metrics.MetricKey.of(SCOPE.account, SCOPE.region, "App", "Depth", [])
+    for minutes_ago, value in ((3, 25.0), (2, 65.0), (1, 35.0)):  # breaches 15, 55, 25: mean 31.7
+        minute = T0 - dt.timedelta(minutes=minutes_ago)
+        metrics.put_data(
+            plane.store, [(key, metrics.Datum(minute, metrics.Stats.of_values([value]), None))], T0
+        )
+    alarms.set_state(plane.store, alarm, "ALARM", "Threshold Crossed", None, T0)
+    AutoScalingController(plane.store, EcsCapacity(plane.ecs.services)).run_once(T0)
+    assert desired(plane) == expected
