@@ -19,6 +19,9 @@ class ServiceCapacity(Protocol):
     def set_desired(self, scope: Scope, resource: Resource, count: int) -> None:
         """UpdateService(desiredCount=count); raises AwsError when ECS refuses."""
 
+    def target_groups(self, scope: Scope, resource: Resource) -> list[str]:
+        """The ARNs of the target groups attached to the service (its loadBalancers)."""
+
 
 class EcsCapacity:
     """ServiceCapacity over the ECS service backend."""
@@ -39,3 +42,14 @@ class EcsCapacity:
         self.services.update(
             scope, {"cluster": resource.cluster, "service": resource.service, "desiredCount": count}
         )
+
+    def target_groups(self, scope: Scope, resource: Resource) -> list[str]:
+        try:
+            doc = self.services.find(scope, resource.cluster, resource.service)
+        except AwsError:
+            return []
+        if doc is None:
+            return []
+        return [
+            str(lb["targetGroupArn"]) for lb in doc.get("loadBalancers") or [] if lb.get("targetGroupArn")
+        ]

@@ -80,6 +80,8 @@ class PolicyBackend:
             tracking = self._check_tracking(tracking)
         with self.store.transaction():
             target = self.targets.require(scope, resource)
+            if tracking is not None:
+                self._check_label(scope, resource, tracking)
             existing = records.find_policy(
                 self.store,
                 scope.account,
@@ -191,6 +193,20 @@ class PolicyBackend:
                     "MetricName, Namespace and Statistic are required in CustomizedMetricSpecification"
                 )
         return config
+
+    def _check_label(self, scope: Scope, resource: Resource, config: Document) -> None:
+        """An ALBRequestCountPerTarget label names a target group attached to the service."""
+        predefined = config.get("PredefinedMetricSpecification") or {}
+        if predefined.get("PredefinedMetricType") != "ALBRequestCountPerTarget":
+            return
+        match = RESOURCE_LABEL.match(predefined["ResourceLabel"])
+        assert match is not None
+        group = f":targetgroup/{match.group(1)}/{match.group(2)}"
+        if not any(arn.endswith(group) for arn in self.targets.capacity.target_groups(scope, resource)):
+            raise validation(
+                f"The target group targetgroup/{match.group(1)}/{match.group(2)} of ResourceLabel "
+                f"{predefined['ResourceLabel']} is not attached to {resource.resource_id}"
+            )
 
     # -- the target tracking alarms ----------------------------------------------------------
     def _tracking_alarms(

@@ -99,12 +99,12 @@ class ApplicationAutoScalingProvider(Provider):
 
     # -- tags ---------------------------------------------------------------------------------
     def list_tags_for_resource(self, ctx: RequestContext, params: Params) -> Params:
-        return {"Tags": self.targets.tags(params["ResourceARN"])}
+        return {"Tags": self.targets.tags(Scope.of(ctx), params["ResourceARN"])}
 
     def tag_resource(self, ctx: RequestContext, params: Params) -> Params:
-        self.targets.tag(params["ResourceARN"], dict(params["Tags"]))
+        self.targets.tag(Scope.of(ctx), params["ResourceARN"], dict(params["Tags"]))
         return {}
 
     def untag_resource(self, ctx: RequestContext, params: Params) -> Params:
-        self.targets.untag(params["ResourceARN"], list(params["TagKeys"]))
+        self.targets.untag(Scope.of(ctx), params["ResourceARN"], list(params["TagKeys"]))
         return {}

@@ -52,7 +52,11 @@ def page(
 
 
 def resource_not_found(arn: str) -> AwsError:
-    return AwsError(f"No scalable target found for ARN {arn}", code="ResourceNotFoundException")
+    return AwsError(
+        f"No scalable target found for ARN {arn}",
+        code="ResourceNotFoundException",
+        fields={"ResourceName": arn},
+    )
 
 
 def check_tags(tags: dict[str, str]) -> None:
@@ -172,28 +176,33 @@ class TargetBackend:
         return out
 
     # -- tags ---------------------------------------------------------------------------------
-    def _by_arn(self, arn: str) -> Document:
+    def _by_arn(self, scope: Scope, arn: str) -> Document:
+        """The caller's own target (its account and region) of that ARN."""
         target = records.target_by_arn(self.store, arn)
-        if target is None:
+        internal = target[records.INTERNAL] if target is not None else {}
+        if target is None or (internal.get("account"), internal.get("region")) != (
+            scope.account,
+            scope.region,
+        ):
             raise resource_not_found(arn)
         return target
 
-    def tags(self, arn: str) -> dict[str, str]:
-        return dict(self._by_arn(arn)[records.INTERNAL].get("tags") or {})
+    def tags(self, scope: Scope, arn: str) -> dict[str, str]:
+        return dict(self._by_arn(scope, arn)[records.INTERNAL].get("tags") or {})
 
-    def tag(self, arn: str, tags: dict[str, str]) -> None:
+    def tag(self, scope: Scope, arn: str, tags: dict[str, str]) -> None:
         check_tags(tags)
         with self.store.transaction():
-            target = self._by_arn(arn)
+            target = self._by_arn(scope, arn)
             merged = {**(target[records.INTERNAL].get("tags") or {}), **tags}
             if len(merged) > MAX_TAGS:
                 raise AwsError("Too many tags", code="TooManyTagsException")
             target[records.INTERNAL]["tags"] = merged
             records.save_target(self.store, target)
 
-    def untag(self, arn: str, keys: list[str]) -> None:
+    def untag(self, scope: Scope, arn: str, keys: list[str]) -> None:
         with self.store.transaction():
-            target = self._by_arn(arn)
+            target = self._by_arn(scope, arn)
             current = target[records.INTERNAL].get("tags") or {}
             target[records.INTERNAL]["tags"] = {k: v for k, v in current.items() if k not in set(keys)}
             records.save_target(self.store, target)

@@ -5,6 +5,8 @@ policy), step scaling with its checks, scheduled actions with at/rate/cron and t
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 from typing import Any
 
 import pytest
@@ -87,6 +89,23 @@ def test_policy_errors(aas: Any, target: str, resource_id: str) -> None:
         TargetTrackingScalingPolicyConfiguration={"TargetValue": 5.0, **bad_label},
     )
     assert code == "ValidationException" and "app/<load-balancer-name>" in message
+    unattached = "app/web/0123456789abcdef/targetgroup/web-tg/fedcba9876543210"
+    unattached_label = {
+        "PredefinedMetricSpecification": {
+            "PredefinedMetricType": "ALBRequestCountPerTarget",
+            "ResourceLabel": unattached,
+        }
+    }
+    code, message = error_of(
+        aas.put_scaling_policy,
+        **tracking,
+        TargetTrackingScalingPolicyConfiguration={"TargetValue": 5.0, **unattached_label},
+    )
+    assert (code, message) == (
+        "ValidationException",
+        f"The target group targetgroup/web-tg/fedcba9876543210 of ResourceLabel {unattached} "
+        f"is not attached to {target}",
+    )
     code, _ = error_of(
         aas.put_scaling_policy, **tracking, TargetTrackingScalingPolicyConfiguration={"TargetValue": 5.0}
     )
@@ -246,3 +265,63 @@ def test_scheduled_actions(aas: Any, target: str) -> None:
 def test_activities_are_empty_without_scaling(aas: Any, target: str) -> None:
     reply = aas.describe_scaling_activities(ServiceNamespace="ecs", ResourceId=target)
     assert reply["ScalingActivities"] == []
+
+
+def test_deregistering_takes_the_policies_and_their_alarms(aas: Any, cloudwatch: Any, target: str) -> None:
+    reply = aas.put_scaling_policy(
+        PolicyName="cpu", **target_args(target), PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={"TargetValue": 50.0, **CPU},
+    )  # fmt: skip
+    names = [a["AlarmName"] for a in reply["Alarms"]]
+    described = cloudwatch.describe_alarms(AlarmNames=names)["MetricAlarms"]
+    assert sorted(a["AlarmName"] for a in described) == sorted(names)
+    high = next(a for a in described if "-AlarmHigh-" in a["AlarmName"])
+    assert (high["EvaluationPeriods"], high["DatapointsToAlarm"], high["Period"]) == (3, 3, 60)
+    assert high["AlarmActions"] == [reply["PolicyARN"]]
+    assert high["AlarmDescription"] == (
+        f"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {reply['PolicyARN']}."
+    )
+    low = next(a for a in described if "-AlarmLow-" in a["AlarmName"])
+    assert (low["EvaluationPeriods"], low["Threshold"], low["ComparisonOperator"]) == (
+        15, 45.0, "LessThanThreshold",
+    )  # fmt: skip
+    aas.put_scheduled_action(
+        ScheduledActionName="later", **target_args(target), Schedule="rate(1 day)",
+        ScalableTargetAction={"MaxCapacity": 2},
+    )  # fmt: skip
+    aas.deregister_scalable_target(**target_args(target))
+    assert cloudwatch.describe_alarms(AlarmNames=names)["MetricAlarms"] == []
+    assert aas.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=target)["ScalingPolicies"] == []
+    assert aas.describe_scheduled_actions(ServiceNamespace="ecs", ResourceId=target)["ScheduledActions"] == []
+
+
+def test_a_policy_the_bounds_block_leaves_a_not_scaled_activity(
+    aas: Any, cloudwatch: Any, resource_id: str
+) -> None:
+    aas.register_scalable_target(**target_args(resource_id), MinCapacity=0, MaxCapacity=0)
+    reply = aas.put_scaling_policy(
+        PolicyName="blocked", **target_args(resource_id), PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={"TargetValue": 50.0, **CPU},
+    )  # fmt: skip
+    high = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmHigh-" in a["AlarmName"])
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    cloudwatch.set_alarm_state(
+        AlarmName=high, StateValue="ALARM", StateReason="test",
+        StateReasonData=json.dumps({"evaluatedDatapoints": [{"timestamp": now, "value": 90.0}]}),
+    )  # fmt: skip
+    deadline = time.monotonic() + 15
+    found: list[dict[str, Any]] = []
+    while not found and time.monotonic() < deadline:
+        time.sleep(0.3)
+        found = aas.describe_scaling_activities(
+            ServiceNamespace="ecs", ResourceId=resource_id, IncludeNotScaledActivities=True
+        )["ScalingActivities"]
+    (activity,) = found
+    assert activity["Description"] == "Attempting to scale due to alarm triggered"
+    assert activity["Cause"] == f"monitor alarm {high} in state ALARM triggered policy blocked"
+    assert activity["StatusCode"] == "Failed"
+    assert activity["NotScaledReasons"] == [{"Code": "AlreadyAtMaxCapacity", "MaxCapacity": 0}]
+    assert (
+        aas.describe_scaling_activities(ServiceNamespace="ecs", ResourceId=resource_id)["ScalingActivities"]
+        == []
+    )

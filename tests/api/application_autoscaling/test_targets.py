@@ -120,7 +120,7 @@ def test_describe_pages(aas: Any, regional_ecs: Any, client_factory: Any) -> Non
     assert seen == ids
 
 
-def test_tags(aas: Any, resource_id: str) -> None:
+def test_tags(aas: Any, resource_id: str, client_factory: Any) -> None:
     arn = aas.register_scalable_target(
         **target_args(resource_id), MinCapacity=0, MaxCapacity=2, Tags={"team": "web"}
     )["ScalableTargetARN"]
@@ -129,5 +129,19 @@ def test_tags(aas: Any, resource_id: str) -> None:
     aas.untag_resource(ResourceARN=arn, TagKeys=["team"])
     assert aas.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"env": "test"}
     missing = arn[:-4] + "ffff" if not arn.endswith("ffff") else arn[:-4] + "eeee"
-    code, _ = error_of(aas.list_tags_for_resource, ResourceARN=missing)
-    assert code == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as caught:
+        aas.list_tags_for_resource(ResourceARN=missing)
+    assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert caught.value.response["ResourceName"] == missing
+    # an existing key takes the new value; another region (or account) does not see the target
+    aas.tag_resource(ResourceARN=arn, Tags={"env": "prod"})
+    assert aas.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"env": "prod"}
+    elsewhere = client_factory("application-autoscaling", region="eu-west-3")
+    for call, extra in (
+        (elsewhere.list_tags_for_resource, {}),
+        (elsewhere.tag_resource, {"Tags": {"x": "y"}}),
+        (elsewhere.untag_resource, {"TagKeys": ["env"]}),
+    ):
+        code, _ = error_of(call, ResourceARN=arn, **extra)
+        assert code == "ResourceNotFoundException"
+    assert aas.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"env": "prod"}
