@@ -11,6 +11,7 @@ import datetime as dt
 import ipaddress
 from typing import Any
 
+from skiff.agent import awslogs
 from skiff.agent.metadata.state import metadata_id
 from skiff.runtime.labels import ECS_CLUSTER, ECS_CONTAINER_NAME, ECS_FAMILY, ECS_TASK_ARN, ECS_VERSION
 from skiff.store.base import Document
@@ -85,6 +86,25 @@ def networks(task: Document, full: bool) -> list[dict[str, Any]]:
     return [network]
 
 
+def log_options(task: Document, container: dict[str, Any], entry: dict[str, Any]) -> dict[str, str]:
+    """`LogOptions` as Fargate shows them: for awslogs the stream the driver writes to
+    (`awslogs-stream`, in place of `awslogs-stream-prefix`) and the region it resolved."""
+    log = container.get("logConfiguration") or {}
+    options = {str(k): str(v) for k, v in (log.get("options") or {}).items()}
+    if not awslogs.uses_awslogs(container):
+        return options
+    task_id = str(task["taskArn"]).rsplit("/", 1)[-1]
+    region = str(task["_skiff"].get("region") or "")
+    try:
+        config = awslogs.config_for(container, task_id, region, str(entry.get("runtimeId") or ""))
+    except awslogs.OptionError:
+        return options
+    options.pop("awslogs-stream-prefix", None)
+    options["awslogs-region"] = config.region
+    options["awslogs-stream"] = config.stream
+    return options
+
+
 def container_body(task: Document, name: str, version: int) -> dict[str, Any]:
     definition = _definition(task)
     container = _container_def(task, name)
@@ -140,7 +160,7 @@ def container_body(task: Document, name: str, version: int) -> dict[str, Any]:
     if version >= 4:
         log = container.get("logConfiguration") or {}
         body["LogDriver"] = log.get("logDriver", "awslogs" if log else "json-file")
-        body["LogOptions"] = dict(log.get("options") or {})
+        body["LogOptions"] = log_options(task, container, entry)
         body["ContainerARN"] = entry["containerArn"]
         body["RestartCount"] = 0
         body["Snapshotter"] = "overlayfs"

@@ -50,7 +50,14 @@ def running_task(ip: str = "127.0.0.1", role: str | None = "arn:aws:iam::0000000
                 "memory": 256,
                 "portMappings": [{"containerPort": 8080, "hostPort": 8080, "protocol": "tcp"}],
                 "healthCheck": {"command": ["CMD", "true"]},
-                "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "g"}},
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": "g",
+                        "awslogs-stream-prefix": "web",
+                        "awslogs-create-group": "true",
+                    },
+                },
             }
         ],
     }
@@ -157,7 +164,13 @@ def test_v4_fields_match_the_reference() -> None:
         assert container["Limits"] == {"CPU": 10, "Memory": 256}
         assert container["Health"]["status"] == "HEALTHY"
         assert container["LogDriver"] == "awslogs"
-        assert container["LogOptions"] == {"awslogs-group": "g"}
+        # as Fargate shows them: the stream written to instead of its prefix, and the region
+        assert container["LogOptions"] == {
+            "awslogs-group": "g",
+            "awslogs-create-group": "true",
+            "awslogs-region": "us-east-1",
+            "awslogs-stream": f"web/app/{body['TaskARN'].rsplit('/', 1)[-1]}",
+        }
         network = container["Networks"][0]
         assert set(network) >= V4_NETWORK_FIELDS
         assert network["SubnetGatewayIpv4Address"] == "10.0.1.1/24"
