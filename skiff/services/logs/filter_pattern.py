@@ -8,7 +8,10 @@ Three families, as on AWS (matching is case-sensitive):
   not a JSON object never matches;
 - space-delimited: `[ip, user, ..., status = 404, size > 1000]`, fields split on spaces (quoted
   and bracketed fields kept whole), `...` standing for any number of fields.
-An empty pattern matches every event. A pattern that does not parse is `PatternError`.
+An empty pattern, or `" "`, matches every event. A JSON selector naming an object or an array
+matches neither `=` nor `!=` (use `[*]` or an index). `%regex%` takes no parentheses, no `!` and no
+multi-byte characters, and a JSON or space-delimited pattern at most two of them, as on AWS. A
+pattern that does not parse is `PatternError`, carrying the text AWS answers with.
 """
 
 from __future__ import annotations
@@ -21,8 +24,31 @@ from typing import Any
 Predicate = Callable[[str], bool]
 
 
+INVALID = "Invalid filter pattern"
+MAX_REGEX = 2  # regular expressions in one JSON or space-delimited pattern
+_REGEX_REFUSED = re.compile(r"[()!]|[^\x00-\x7f]")  # no sub-patterns, no `!`, no multi-byte characters
+
+
 class PatternError(ValueError):
-    """The pattern is not valid filter pattern syntax."""
+    """The pattern is not valid filter pattern syntax; `aws` is the text AWS answers with."""
+
+    def __init__(self, detail: str, aws: str = INVALID) -> None:
+        super().__init__(detail)
+        self.aws = aws
+
+
+def _regex(body: str) -> re.Pattern[str]:
+    """A `%regex%` term's expression, within what CloudWatch Logs accepts."""
+    refused = _REGEX_REFUSED.search(body)
+    if refused is not None:
+        raise PatternError(
+            f"Invalid character(s) in term '{refused.group()}'",
+            f"Invalid character(s) in term '{refused.group()}'",
+        )
+    try:
+        return re.compile(body)
+    except re.error as exc:
+        raise PatternError(f"Invalid regular expression {body!r}") from exc
 
 
 def compile_pattern(pattern: str | None) -> Predicate:
@@ -54,15 +80,11 @@ def _term_pattern(text: str) -> Predicate:
         position = match.end()
         sign, quoted, regex, plain = match.groups()
         if regex is not None:
-            try:
-                compiled = re.compile(regex)
-            except re.error as exc:
-                raise PatternError(f"Invalid regular expression {regex!r}") from exc
-            test: Predicate = _regex_test(compiled)
+            test: Predicate = _regex_test(_regex(regex))
         else:
             needle = quoted.replace('\\"', '"') if quoted is not None else plain
-            if not needle:
-                continue
+            if not needle.strip():
+                continue  # `" "` (or `""`) matches every event
             test = _substring_test(needle)
         {"": required, "?": optional, "-": excluded}[sign].append(test)
     if not (required or optional or excluded):
@@ -96,10 +118,7 @@ def _literal(token: str) -> Any:
     if len(token) >= 2 and token[0] == token[-1] == '"':
         return token[1:-1].replace('\\"', '"')
     if token.startswith("%") and token.endswith("%") and len(token) >= 2:
-        try:
-            return re.compile(token[1:-1])
-        except re.error as exc:
-            raise PatternError(f"Invalid regular expression {token!r}") from exc
+        return _regex(token[1:-1])
     try:
         return float(token)
     except ValueError:
@@ -132,6 +151,11 @@ def _compare(actual: Any, op: str, expected: Any) -> bool:
     text = json.dumps(actual) if isinstance(actual, bool) else str(actual)
     same = _wildcard(str(expected)).fullmatch(text) is not None
     return same if op == "=" else not same
+
+
+def _regex_budget(text: str) -> None:
+    if len(re.findall(r"%[^%]*%", text)) > MAX_REGEX:
+        raise PatternError(f"At most {MAX_REGEX} regular expressions in a JSON or space-delimited pattern")
 
 
 # -- JSON -----------------------------------------------------------------------------------------
@@ -239,6 +263,8 @@ class _JsonParser:
                 return False
             if isinstance(actual, list) and selector.endswith("[*]"):
                 return any(_compare(item, op, expected) for item in actual)
+            if isinstance(actual, (dict, list)):
+                return False  # a selector naming an object or array matches neither = nor !=
             return _compare(actual, op, expected)
 
         return test
@@ -246,7 +272,10 @@ class _JsonParser:
 
 def _json_pattern(text: str) -> Predicate:
     if not text.endswith("}"):
-        raise PatternError("A JSON filter pattern ends with }")
+        raise PatternError(
+            "A JSON filter pattern ends with }", "If a filter pattern starts with '{' it must end with '}'"
+        )
+    _regex_budget(text)
     parser = _JsonParser(_tokens(text[1:-1]))
     test = parser.expression()
     if parser.peek() is not None:
@@ -280,7 +309,11 @@ def _fields(message: str) -> list[str]:
 
 def _delimited_pattern(text: str) -> Predicate:
     if not text.endswith("]"):
-        raise PatternError("A space-delimited filter pattern ends with ]")
+        raise PatternError(
+            "A space-delimited filter pattern ends with ]",
+            "If a filter pattern starts with '[' it must end with ']'",
+        )
+    _regex_budget(text)
     parts = [p.strip() for p in _split_commas(text[1:-1])]
     columns: list[tuple[bool, Callable[[str], bool]]] = []  # (is ellipsis, test)
     for part in parts:

@@ -59,7 +59,7 @@ class FilterBackend:
         try:
             matches = compile_pattern(params.get("filterPattern"))
         except PatternError as error:
-            raise exc.invalid_parameter(f"Invalid filter pattern: {error}") from None
+            raise exc.invalid_parameter(error.aws) from None
         after = _after(params.get("nextToken"))
         gid = records.gid_of(self.groups.require(scope, name))
         sids: list[int] | None = None

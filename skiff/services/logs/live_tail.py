@@ -49,7 +49,7 @@ class LiveTailBackend:
         try:
             matches = compile_pattern(params.get("logEventFilterPattern"))
         except PatternError as error:
-            raise exc.invalid_parameter(f"Invalid filter pattern: {error}") from None
+            raise exc.invalid_parameter(error.aws) from None
         groups: dict[int, str] = {}
         for identifier in identifiers:
             group = self.groups.require(scope, name_from_identifier(scope, identifier))

@@ -196,9 +196,15 @@ def test_filter_patterns(logs: Any) -> None:
     events = logs.filter_log_events(logGroupName=group, filterPattern="ERROR")["events"]
     assert [e["logStreamName"] for e in events] == ["app", "web"]
     assert all(len(e["eventId"]) == 56 for e in events)
-    with pytest.raises(ClientError) as excinfo:
-        logs.filter_log_events(logGroupName=group, filterPattern="{ $.level = ")
-    assert code_of(excinfo)[0] == "InvalidParameterException"
+    assert len(messages('" "')) == 7  # AWS's "match everything"
+    for pattern, text in [
+        ("{ $.level = ", "If a filter pattern starts with '{' it must end with '}'"),
+        ("%(ERROR)%", "Invalid character(s) in term '('"),
+        ("{ $.level ~ 1 }", "Invalid filter pattern"),
+    ]:
+        with pytest.raises(ClientError) as excinfo:
+            logs.filter_log_events(logGroupName=group, filterPattern=pattern)
+        assert code_of(excinfo) == ("InvalidParameterException", text)
 
 
 def test_filter_interleaves_streams_in_time_order_and_pages(logs: Any) -> None:

@@ -33,10 +33,15 @@ LINES = ["ERROR disk full", "WARN disk almost full", "INFO ok", "error lower cas
         ('"\\"hi\\""', ['say "hi" there']),
         ("%^[a-z]+ lower%", ["error lower case"]),
         ("%full$%", ["ERROR disk full", "WARN disk almost full"]),
+        ('" "', LINES),  # AWS's "match everything"
     ],
 )
 def test_terms(pattern: str, expected: list[str]) -> None:
     assert matching(pattern, LINES) == expected
+
+
+def test_match_everything_takes_single_words_too() -> None:
+    assert matching('" "', ["oneword", "two words"]) == ["oneword", "two words"]
 
 
 DOCS = [
@@ -45,6 +50,7 @@ DOCS = [
     json.dumps({"level": "warn", "latency": "n/a", "ok": False}),
     "not json at all",
     json.dumps(["a list"]),
+    json.dumps({"users": [1, 2, 3], "user": {"id": 1}}),
 ]
 
 
@@ -66,6 +72,11 @@ DOCS = [
         ("{ $.user.id = 7 }", [0]),
         ('{ $.tags[1] = "b" }', [0]),
         ("{ $.user.name = %^a.n$% }", [0]),
+        # a selector naming an array or an object matches neither = nor != (AWS's docs)
+        ("{ $.users = 1 }", []),
+        ("{ $.users != 1 }", []),
+        ('{ $.user != "x" }', [1]),  # doc 0's and 5's user are objects (doc 1's is null)
+        ("{ $.users[*] = 2 }", [5]),
     ],
 )
 def test_json(pattern: str, indexes: list[int]) -> None:
@@ -99,16 +110,39 @@ def test_space_delimited(pattern: str, indexes: list[int]) -> None:
 @pytest.mark.parametrize(
     "pattern",
     [
-        "{ $.a = ",
+        "{ $.a = }",
         "{ level = 1 }",
         "{ $.a ~ 1 }",
         "{ ($.a = 1 }",
         "{ $.a > abc }",
-        "[a, b",
         "%[%",
         "{ $.a IS MAYBE }",
     ],
 )
 def test_invalid_patterns(pattern: str) -> None:
-    with pytest.raises(PatternError):
+    with pytest.raises(PatternError) as caught:
         compile_pattern(pattern)
+    assert caught.value.aws == "Invalid filter pattern"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "aws"),
+    [
+        ('{ $.a = "b"', "If a filter pattern starts with '{' it must end with '}'"),
+        ("[a, b", "If a filter pattern starts with '[' it must end with ']'"),
+        ("%(ERROR)%", "Invalid character(s) in term '('"),
+        ("%something!%", "Invalid character(s) in term '!'"),
+        ("%café%", "Invalid character(s) in term 'é'"),
+        ("{ $.a = %x% || $.b = %y% || $.c = %z% }", "Invalid filter pattern"),
+        ("[a = %x%, b = %y%, c = %z%]", "Invalid filter pattern"),
+    ],
+)
+def test_what_aws_refuses_and_its_texts(pattern: str, aws: str) -> None:
+    with pytest.raises(PatternError) as caught:
+        compile_pattern(pattern)
+    assert caught.value.aws == aws
+
+
+def test_two_regexes_are_allowed_in_json_and_delimited_patterns() -> None:
+    assert matching("{ $.level = %^e% || $.level = %^w% }", DOCS) == [DOCS[0], DOCS[2]]
+    assert matching("[..., status_code = %^5%, bytes = %^5%]", ACCESS) == [ACCESS[1]]
