@@ -38,13 +38,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from skiff.api.errors import AwsError
+from skiff.controllers.alarm_evaluation import AlarmEvaluator
 from skiff.periodic import PeriodicLoop
 from skiff.services.application_autoscaling.capacity import ServiceCapacity
 from skiff.services.application_autoscaling.policies import DEFAULT_COOLDOWN
 from skiff.services.application_autoscaling.resources import Resource, resource_of
 from skiff.services.application_autoscaling.scaling import adjusted, apply, clamp, proportional, step_for
 from skiff.services.application_autoscaling.scheduled import next_fire
-from skiff.state import alarms, metrics
+from skiff.state import alarms
 from skiff.state import autoscaling as records
 from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
@@ -71,56 +72,8 @@ def newest_value(alarm: alarms.Alarm) -> float | None:
     return float(max(valued, key=lambda p: str(p.get("timestamp", "")))["value"])
 
 
-def statistic_of(stats: metrics.Stats, statistic: str | None, extended: str | None) -> float | None:
-    if extended and extended.startswith("p"):
-        try:
-            return stats.percentile(float(extended[1:]))
-        except ValueError:
-            return None
-    return {
-        "Average": stats.average,
-        "Sum": stats.sum,
-        "Minimum": stats.minimum,
-        "Maximum": stats.maximum,
-        "SampleCount": stats.count,
-    }.get(statistic or "Average")
-
-
-def recent_values(
-    store: Store, alarm: alarms.Alarm, now: dt.datetime, scale: float, count: int = 1
-) -> list[float]:
-    """The alarm's statistic over each of its newest `count` complete periods that have data,
-    oldest first (the alarm's evaluation cadence, shortened as the evaluator shortens it)."""
-    if not (alarm.namespace and alarm.metric_name):
-        return []
-    period = alarm.evaluation_period
-    if scale < 1:
-        period = max(1, round(period * scale))
-    end = int(metrics.epoch(now) // period) * period
-    key = metrics.MetricKey.of(
-        alarm.account, alarm.region, alarm.namespace, alarm.metric_name, alarm.dimensions
-    )
-    start = metrics.from_epoch(end - (count + 1) * period)
-    points = metrics.query(store, key, start, metrics.from_epoch(end), period, unit=alarm.unit)
-    values = [statistic_of(p.stats, alarm.statistic, alarm.extended_statistic) for p in points[-count:]]
-    return [v for v in values if v is not None]
-
-
-def current_value(store: Store, alarm: alarms.Alarm, now: dt.datetime, scale: float) -> float | None:
-    """The alarm's statistic over its newest complete period; for metric math alarms, the newest
-    datapoint of the last evaluation."""
-    values = recent_values(store, alarm, now, scale)
-    return values[-1] if values else newest_value(alarm)
-
-
-def aggregated(
-    store: Store, alarm: alarms.Alarm, now: dt.datetime, scale: float, how: str | None
-) -> float | None:
-    """A step policy's view of its alarm: the alarm's evaluation periods' values aggregated by the
-    policy's MetricAggregationType (Average when not given)."""
-    values = recent_values(store, alarm, now, scale, max(1, alarm.evaluation_periods))
-    if not values:
-        return newest_value(alarm)
+def aggregate(values: list[float], how: str | None) -> float:
+    """A step policy's MetricAggregationType over the values (Average when not given)."""
     if how == "Minimum":
         return min(values)
     if how == "Maximum":
@@ -164,6 +117,7 @@ class AutoScalingController:
         self.scale = min(60, max(1, period_seconds)) / 60.0
         self.interval = interval
         self._loop = PeriodicLoop("auto scaling", interval, self.run_once)
+        self._view = AlarmEvaluator(store, metrics_period=period_seconds)  # only to read values
         self._unsubscribe: Any = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -201,6 +155,22 @@ class AutoScalingController:
                         self.invoke(policy, alarm, now)
                     except AwsError as error:
                         log.warning("policy %s not applied: %s", policy["PolicyName"], error.message)
+
+    def recent(self, alarm: alarms.Alarm, now: dt.datetime) -> list[float]:
+        """The alarm's values over the periods it evaluates, as its evaluator computes them now
+        (a single metric's statistic or the returned metric math expression), oldest first; the
+        newest datapoint of its last evaluation when none of them has data yet."""
+        windows = self._view.windows(alarm, now)
+        try:
+            found = self._view.values(alarm, windows)
+        except Exception as exc:  # a broken expression: nothing to act on
+            log.warning("alarm %s has no values: %s", alarm.name, exc)
+            found = {}
+        values = [found[t] for t in reversed(windows) if t in found]
+        if values:
+            return values
+        last = newest_value(alarm)
+        return [] if last is None else [last]
 
     def _cooldown(self, seconds: Any) -> dt.timedelta:
         value = DEFAULT_COOLDOWN if seconds is None else int(seconds)
@@ -277,9 +247,10 @@ class AutoScalingController:
     ) -> int | NotScaled | None:
         config = policy["TargetTrackingScalingPolicyConfiguration"]
         role = (policy[records.INTERNAL].get("alarm_roles") or {}).get(alarm.name)
-        metric = current_value(self.store, alarm, now, self.scale)
-        if role is None or metric is None:
+        values = self.recent(alarm, now)
+        if role is None or not values:
             return None
+        metric = values[-1]
         suspended = target.get("SuspendedState") or {}
         raw = proportional(current, metric, float(config["TargetValue"]))
         if role == "High":
@@ -298,9 +269,11 @@ class AutoScalingController:
         self, policy: Document, alarm: alarms.Alarm, target: Document, current: int, now: dt.datetime
     ) -> int | NotScaled | None:
         config = policy["StepScalingPolicyConfiguration"]
-        metric = aggregated(self.store, alarm, now, self.scale, config.get("MetricAggregationType"))
+        values = self.recent(alarm, now)
+        if not values:
+            return None
         threshold = alarm.threshold if alarm.threshold is not None else 0.0
-        breach = (metric - threshold) if metric is not None else 0.0
+        breach = aggregate(values, config.get("MetricAggregationType")) - threshold
         step = step_for(config.get("StepAdjustments") or [], breach)
         if step is None:
             return None

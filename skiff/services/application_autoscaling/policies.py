@@ -66,7 +66,6 @@ class PolicyBackend:
                 )
             if step is None:
                 raise validation("StepScalingPolicyConfiguration is required for StepScaling policy type")
-            step = self._check_step(step)
         else:
             if step is not None:
                 raise validation(
@@ -91,6 +90,14 @@ class PolicyBackend:
                 resource.dimension,
                 name,
             )
+            if step is not None:
+                # an update of a step policy keeps the AdjustmentType and steps it does not give
+                before = (existing or {}).get("StepScalingPolicyConfiguration") or {}
+                given = {k: v for k, v in step.items() if v is not None}
+                for key in ("AdjustmentType", "StepAdjustments"):
+                    if not given.get(key) and before.get(key):
+                        given[key] = before[key]
+                step = self._check_step(given)
             if existing is not None and existing["PolicyType"] != kind:
                 # AWS replaces the configuration; the old type's alarms go
                 self._drop_alarms(scope, existing)
@@ -185,6 +192,15 @@ class PolicyBackend:
                         "Metrics cannot be specified together with MetricName, Namespace, Dimensions "
                         "or Statistic"
                     )
+                ids = [m.get("Id") for m in custom["Metrics"]]
+                if len(set(ids)) != len(ids):
+                    raise validation("Metric data query Ids must be unique")
+                for query in custom["Metrics"]:
+                    if (query.get("Expression") is None) == (query.get("MetricStat") is None):
+                        raise validation(
+                            f"Exactly one of Expression and MetricStat must be specified for metric data "
+                            f"query {query.get('Id')}"
+                        )
                 returned = [m for m in custom["Metrics"] if m.get("ReturnData", True)]
                 if len(returned) != 1:
                     raise validation("Exactly one metric data query must have ReturnData set to true")

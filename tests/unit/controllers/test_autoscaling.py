@@ -359,3 +359,34 @@ def test_step_breach_follows_the_metric_aggregation_type(
     alarms.set_state(plane.store, alarm, "ALARM", "Threshold Crossed", None, T0)
     AutoScalingController(plane.store, EcsCapacity(plane.ecs.services)).run_once(T0)
     assert desired(plane) == expected
+
+
+def test_target_tracking_on_a_metric_math_expression(plane: ControlPlane) -> None:
+    aas, resource = setup(plane, desired=1, minimum=1, maximum=10)
+    metric = {"Namespace": "App", "MetricName": "Work", "Dimensions": [{"Name": "Queue", "Value": "q"}]}
+    reply = aas.policies.put(
+        SCOPE,
+        {
+            "PolicyName": "per-two",
+            **target(resource),
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                "TargetValue": 10.0,
+                "CustomizedMetricSpecification": {
+                    "Metrics": [
+                        {"Id": "m1", "MetricStat": {"Metric": metric, "Stat": "Sum"}, "ReturnData": False},
+                        {"Id": "e1", "Expression": "m1 / 2", "ReturnData": True},
+                    ]
+                },
+            },
+        },
+    )
+    high = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmHigh-" in a["AlarmName"])
+    key = metrics.MetricKey.of(SCOPE.account, SCOPE.region, "App", "Work", metric["Dimensions"])
+    minute = T0 - dt.timedelta(minutes=1)
+    metrics.put_data(plane.store, [(key, metrics.Datum(minute, metrics.Stats.of_values([60.0]), None))], T0)
+    alarm = alarms.load_alarm(plane.store, SCOPE.account, SCOPE.region, high)
+    assert alarm is not None and alarm.metrics
+    alarms.set_state(plane.store, alarm, "ALARM", "Threshold Crossed", None, T0)  # no reason data
+    AutoScalingController(plane.store, EcsCapacity(plane.ecs.services)).run_once(T0)
+    assert desired(plane) == 3  # ceil(1 * (60 / 2) / 10), the expression's value computed afresh
