@@ -42,7 +42,7 @@ from skiff.controllers.alarm_evaluation import AlarmEvaluator
 from skiff.periodic import PeriodicLoop
 from skiff.services.application_autoscaling.capacity import ServiceCapacity
 from skiff.services.application_autoscaling.policies import DEFAULT_COOLDOWN
-from skiff.services.application_autoscaling.resources import Resource, resource_of
+from skiff.services.application_autoscaling.resources import Resource, policy_of_action, resource_of
 from skiff.services.application_autoscaling.scaling import adjusted, apply, clamp, proportional, step_for
 from skiff.services.application_autoscaling.scheduled import next_fire
 from skiff.state import alarms
@@ -146,10 +146,10 @@ class AutoScalingController:
         for alarm in alarms.alarms_in_state(self.store, alarms.ALARM):
             if not alarm.actions_enabled:
                 continue
-            for arn in alarm.alarm_actions:
-                if ":scalingPolicy:" not in arn:
+            for action in alarm.alarm_actions:
+                if ":scalingPolicy:" not in action:
                     continue
-                policy = records.load_policy(self.store, arn)
+                policy = records.load_policy(self.store, policy_of_action(action))
                 if policy is not None:
                     try:
                         self.invoke(policy, alarm, now)

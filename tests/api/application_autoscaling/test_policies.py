@@ -306,11 +306,13 @@ def test_deregistering_takes_the_policies_and_their_alarms(aas: Any, cloudwatch:
     assert sorted(a["AlarmName"] for a in described) == sorted(names)
     high = next(a for a in described if "-AlarmHigh-" in a["AlarmName"])
     assert (high["EvaluationPeriods"], high["DatapointsToAlarm"], high["Period"]) == (3, 3, 60)
-    assert high["AlarmActions"] == [reply["PolicyARN"]]
-    assert high["AlarmDescription"] == (
-        f"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {reply['PolicyARN']}."
-    )
+    # as AWS's: the policy ARN with a createdBy suffix, in the actions and the description
+    (action,) = high["AlarmActions"]
+    assert action.startswith(f"{reply['PolicyARN']}:createdBy/")
+    assert high["AlarmDescription"] == f"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {action}."
+    assert (high["Unit"], high["Statistic"], high["TreatMissingData"]) == ("Percent", "Average", "missing")
     low = next(a for a in described if "-AlarmLow-" in a["AlarmName"])
+    assert low["AlarmActions"] == [action] and "DatapointsToAlarm" not in low
     assert (low["EvaluationPeriods"], low["Threshold"], low["ComparisonOperator"]) == (
         15, 45.0, "LessThanThreshold",
     )  # fmt: skip

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import pytest
@@ -88,7 +89,8 @@ def test_target_tracking_scales_out_then_in_with_cooldowns(plane: ControlPlane) 
         {"Name": "ClusterName", "Value": "lab"},
         {"Name": "ServiceName", "Value": "web"},
     ]
-    assert stored.alarm_actions == [reply["PolicyARN"]]
+    (action,) = stored.alarm_actions
+    assert re.fullmatch(re.escape(reply["PolicyARN"]) + r":createdBy/[0-9a-f-]{36}", action)
     low_alarm = alarms.load_alarm(plane.store, SCOPE.account, SCOPE.region, low)
     assert low_alarm is not None and (low_alarm.threshold, low_alarm.evaluation_periods) == (45.0, 15)
 
