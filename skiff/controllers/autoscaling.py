@@ -22,8 +22,9 @@ UpdateService's own path (services/application_autoscaling/capacity.py).
   AlreadyAtMinCapacity / AlreadyAtDesiredCapacity), seen with IncludeNotScaledActivities; while
   an alarm keeps giving the same reason it is recorded once, not at every evaluation.
 - Scheduled actions: when `next_fire` has come, the target's min/max are set, the desired count
-  clamped into them, and `next_fire` moved on, in one transaction; a firing missed while skiff
-  was down happens once, at start.
+  clamped into them, and `next_fire` moved on, in one transaction (bounds that would cross, a
+  one-sided action past the other bound, fail: a Failed activity, nothing changed); a firing
+  missed while skiff was down happens once, at start.
 
 With SKIFF_METRICS_PERIOD_SECONDS = s < 60 cooldowns are scaled by s/60 like the alarm periods.
 """
@@ -336,19 +337,29 @@ class AutoScalingController:
             given: dict[str, int] = action.get("ScalableTargetAction") or {}
             minimum = int(given["MinCapacity"]) if "MinCapacity" in given else int(target["MinCapacity"])
             maximum = int(given["MaxCapacity"]) if "MaxCapacity" in given else int(target["MaxCapacity"])
-            if minimum > maximum:  # one bound given: the other follows it, as AWS does
-                if "MinCapacity" in given:
-                    maximum = minimum
-                else:
-                    minimum = maximum
+            bounds = f"min capacity to {minimum} and max capacity to {maximum}"
+            cause = f"scheduled action name {action['ScheduledActionName']} was triggered"
+            if minimum > maximum:
+                # AWS's guide: give both bounds so that the new minimum is not above the maximum;
+                # a one-sided action that crosses the other bound fails and changes nothing
+                records.record_activity(
+                    self.store,
+                    target,
+                    f"Setting {bounds}",
+                    cause,
+                    status="Failed",
+                    message=f"Failed to set {bounds}. Reason: Minimum capacity cannot be greater than "
+                    "maximum capacity",
+                    ended=False,
+                )
+                return
             target["MinCapacity"], target["MaxCapacity"] = minimum, maximum
             records.save_target(self.store, target)
-            bounds = f"min capacity to {minimum} and max capacity to {maximum}"
             records.record_activity(
                 self.store,
                 target,
                 f"Setting {bounds}",
-                f"scheduled action name {action['ScheduledActionName']} was triggered",
+                cause,
                 message=f"Successfully set {bounds}",
                 ended=False,
             )
