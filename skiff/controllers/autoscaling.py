@@ -8,14 +8,16 @@ UpdateService's own path (services/application_autoscaling/capacity.py).
   the same transaction as the change), so an alarm that stays in ALARM re-invokes its policy
   every period, as on AWS, and never twice for one evaluation.
 - Target tracking: the High alarm scales out to ceil(current * metric / target), the Low alarm
-  scales in to it; the metric is the newest datapoint the alarm evaluated. ScaleOutCooldown /
-  ScaleInCooldown (default 300 s) hold further changes in the same direction; a scale-out ends a
+  scales in to it; the metric is the alarm's newest value. ScaleInCooldown (default 300 s) holds
+  further scale-ins; during ScaleOutCooldown only a larger scale-out (ceil(capacity before the
+  last scale-out * metric / target) above the current count) happens; a scale-out ends a
   scale-in cooldown.
 - Step scaling: the step whose interval holds (metric - threshold) gives the adjustment under the
   policy's AdjustmentType; during a scale-out's Cooldown only a larger scale-out (counted from the
   capacity before the last one) happens, scale-ins wait.
-- Step scaling's breach is the alarm's last evaluated datapoints aggregated by the policy's
-  MetricAggregationType (Average unless told), minus the alarm's threshold.
+- Step scaling's breach is the alarm's values over its evaluation periods (computed now, as the
+  evaluator computes them) aggregated by the policy's MetricAggregationType (Average unless
+  told), minus the alarm's threshold.
 - The result is clamped to the target's MinCapacity/MaxCapacity; suspended directions do nothing.
   A triggered policy that the bounds (or its own arithmetic) leave where it is records a *not
   scaled* activity (StatusCode Failed, NotScaledReasons AlreadyAtMaxCapacity /
@@ -207,7 +209,11 @@ class AutoScalingController:
             invocations[alarm.name] = stamp
             if isinstance(decision, int):
                 direction = "out" if decision > (current or 0) else "in"
-                internal[f"last_{direction}"] = {"at": now.isoformat(), "from": current}
+                base = current
+                if direction == "out":  # a larger scale-out in the cooldown still counts from before it
+                    running = self._in_cooldown(policy, "out", self._out_cooldown(policy), now)
+                    base = int(running["from"]) if running and running.get("from") is not None else current
+                internal[f"last_{direction}"] = {"at": now.isoformat(), "from": base}
                 if direction == "out":
                     internal.pop("last_in", None)  # a scale-out ends the scale-in cooldown
                 not_scaled.clear()
@@ -234,6 +240,12 @@ class AutoScalingController:
             return
         apply(self.store, self.capacity, scope, target, resource, decision, cause, remember=remember)
 
+    @staticmethod
+    def _out_cooldown(policy: Document) -> Any:
+        if policy["PolicyType"] == "TargetTrackingScaling":
+            return policy["TargetTrackingScalingPolicyConfiguration"].get("ScaleOutCooldown")
+        return (policy.get("StepScalingPolicyConfiguration") or {}).get("Cooldown")
+
     def _in_cooldown(
         self, policy: Document, direction: str, seconds: Any, now: dt.datetime
     ) -> Document | None:
@@ -257,8 +269,14 @@ class AutoScalingController:
         if role == "High":
             if suspended.get("DynamicScalingOutSuspended") or raw < current:
                 return None
-            if self._in_cooldown(policy, "out", config.get("ScaleOutCooldown"), now):
-                return None
+            previous_out = self._in_cooldown(policy, "out", config.get("ScaleOutCooldown"), now)
+            if previous_out is not None:
+                # in the cooldown the capacity the last scale-out added counts as there: only a
+                # larger scale-out (from the capacity before it) happens
+                before = int(previous_out.get("from") or current)
+                raw = proportional(before, metric, float(config["TargetValue"]))
+                if raw <= current:
+                    return None
             return bounded(raw, current, target)
         if config.get("DisableScaleIn") or suspended.get("DynamicScalingInSuspended") or raw > current:
             return None

@@ -419,3 +419,29 @@ def test_a_scheduled_minimum_above_the_maximum_fails_and_changes_nothing(plane: 
     assert failed["StatusMessage"].startswith("Failed to set min capacity to 5 and max capacity to 3.")
     (stored,) = aas.targets.describe(SCOPE, {"ServiceNamespace": "ecs"})["ScalableTargets"]
     assert (stored["MinCapacity"], stored["MaxCapacity"], desired(plane)) == (1, 3, 1)
+
+
+def test_a_larger_scale_out_happens_inside_the_scale_out_cooldown(plane: ControlPlane) -> None:
+    aas, resource = setup(plane, desired=1, minimum=1, maximum=10)
+    reply = aas.policies.put(
+        SCOPE,
+        {
+            "PolicyName": "cpu",
+            **target(resource),
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                "TargetValue": 50.0,
+                "ScaleOutCooldown": 300,
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+            },
+        },
+    )
+    high = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmHigh-" in a["AlarmName"])
+    controller = AutoScalingController(plane.store, EcsCapacity(plane.ecs.services))
+    steps = [(0, 90.0, 2), (60, 95.0, 2), (120, 160.0, 4), (180, 190.0, 4), (240, 260.0, 6)]
+    for seconds, value, expected in steps:
+        # counted from the 1 task before the first scale-out: ceil(1 * value / 50)
+        when = T0 + dt.timedelta(seconds=seconds)
+        evaluate(plane, high, value, when)
+        controller.run_once(when)
+        assert desired(plane) == expected, (seconds, value)
