@@ -8,22 +8,25 @@ UpdateService's own path (services/application_autoscaling/capacity.py).
   the same transaction as the change), so an alarm that stays in ALARM re-invokes its policy
   every period, as on AWS, and never twice for one evaluation.
 - Target tracking: the High alarm scales out to ceil(current * metric / target), the Low alarm
-  scales in to it; the metric is the newest datapoint the alarm evaluated. ScaleOutCooldown /
-  ScaleInCooldown (default 300 s) hold further changes in the same direction; a scale-out ends a
+  scales in to it; the metric is the alarm's newest value. ScaleInCooldown (default 300 s) holds
+  further scale-ins; during ScaleOutCooldown only a larger scale-out (ceil(capacity before the
+  last scale-out * metric / target) above the current count) happens; a scale-out ends a
   scale-in cooldown.
 - Step scaling: the step whose interval holds (metric - threshold) gives the adjustment under the
   policy's AdjustmentType; during a scale-out's Cooldown only a larger scale-out (counted from the
   capacity before the last one) happens, scale-ins wait.
-- Step scaling's breach is the alarm's last evaluated datapoints aggregated by the policy's
-  MetricAggregationType (Average unless told), minus the alarm's threshold.
+- Step scaling's breach is the alarm's values over its evaluation periods (computed now, as the
+  evaluator computes them) aggregated by the policy's MetricAggregationType (Average unless
+  told), minus the alarm's threshold.
 - The result is clamped to the target's MinCapacity/MaxCapacity; suspended directions do nothing.
   A triggered policy that the bounds (or its own arithmetic) leave where it is records a *not
   scaled* activity (StatusCode Failed, NotScaledReasons AlreadyAtMaxCapacity /
   AlreadyAtMinCapacity / AlreadyAtDesiredCapacity), seen with IncludeNotScaledActivities; while
   an alarm keeps giving the same reason it is recorded once, not at every evaluation.
 - Scheduled actions: when `next_fire` has come, the target's min/max are set, the desired count
-  clamped into them, and `next_fire` moved on, in one transaction; a firing missed while skiff
-  was down happens once, at start.
+  clamped into them, and `next_fire` moved on, in one transaction (bounds that would cross, a
+  one-sided action past the other bound, fail: a Failed activity, nothing changed); a firing
+  missed while skiff was down happens once, at start.
 
 With SKIFF_METRICS_PERIOD_SECONDS = s < 60 cooldowns are scaled by s/60 like the alarm periods.
 """
@@ -38,13 +41,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from skiff.api.errors import AwsError
+from skiff.controllers.alarm_evaluation import AlarmEvaluator
 from skiff.periodic import PeriodicLoop
 from skiff.services.application_autoscaling.capacity import ServiceCapacity
 from skiff.services.application_autoscaling.policies import DEFAULT_COOLDOWN
-from skiff.services.application_autoscaling.resources import Resource, resource_of
+from skiff.services.application_autoscaling.resources import Resource, policy_of_action, resource_of
 from skiff.services.application_autoscaling.scaling import adjusted, apply, clamp, proportional, step_for
 from skiff.services.application_autoscaling.scheduled import next_fire
-from skiff.state import alarms, metrics
+from skiff.state import alarms
 from skiff.state import autoscaling as records
 from skiff.state.scope import Scope
 from skiff.store.base import Document, Store
@@ -71,56 +75,8 @@ def newest_value(alarm: alarms.Alarm) -> float | None:
     return float(max(valued, key=lambda p: str(p.get("timestamp", "")))["value"])
 
 
-def statistic_of(stats: metrics.Stats, statistic: str | None, extended: str | None) -> float | None:
-    if extended and extended.startswith("p"):
-        try:
-            return stats.percentile(float(extended[1:]))
-        except ValueError:
-            return None
-    return {
-        "Average": stats.average,
-        "Sum": stats.sum,
-        "Minimum": stats.minimum,
-        "Maximum": stats.maximum,
-        "SampleCount": stats.count,
-    }.get(statistic or "Average")
-
-
-def recent_values(
-    store: Store, alarm: alarms.Alarm, now: dt.datetime, scale: float, count: int = 1
-) -> list[float]:
-    """The alarm's statistic over each of its newest `count` complete periods that have data,
-    oldest first (the alarm's evaluation cadence, shortened as the evaluator shortens it)."""
-    if not (alarm.namespace and alarm.metric_name):
-        return []
-    period = alarm.evaluation_period
-    if scale < 1:
-        period = max(1, round(period * scale))
-    end = int(metrics.epoch(now) // period) * period
-    key = metrics.MetricKey.of(
-        alarm.account, alarm.region, alarm.namespace, alarm.metric_name, alarm.dimensions
-    )
-    start = metrics.from_epoch(end - (count + 1) * period)
-    points = metrics.query(store, key, start, metrics.from_epoch(end), period, unit=alarm.unit)
-    values = [statistic_of(p.stats, alarm.statistic, alarm.extended_statistic) for p in points[-count:]]
-    return [v for v in values if v is not None]
-
-
-def current_value(store: Store, alarm: alarms.Alarm, now: dt.datetime, scale: float) -> float | None:
-    """The alarm's statistic over its newest complete period; for metric math alarms, the newest
-    datapoint of the last evaluation."""
-    values = recent_values(store, alarm, now, scale)
-    return values[-1] if values else newest_value(alarm)
-
-
-def aggregated(
-    store: Store, alarm: alarms.Alarm, now: dt.datetime, scale: float, how: str | None
-) -> float | None:
-    """A step policy's view of its alarm: the alarm's evaluation periods' values aggregated by the
-    policy's MetricAggregationType (Average when not given)."""
-    values = recent_values(store, alarm, now, scale, max(1, alarm.evaluation_periods))
-    if not values:
-        return newest_value(alarm)
+def aggregate(values: list[float], how: str | None) -> float:
+    """A step policy's MetricAggregationType over the values (Average when not given)."""
     if how == "Minimum":
         return min(values)
     if how == "Maximum":
@@ -164,6 +120,7 @@ class AutoScalingController:
         self.scale = min(60, max(1, period_seconds)) / 60.0
         self.interval = interval
         self._loop = PeriodicLoop("auto scaling", interval, self.run_once)
+        self._view = AlarmEvaluator(store, metrics_period=period_seconds)  # only to read values
         self._unsubscribe: Any = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -192,15 +149,31 @@ class AutoScalingController:
         for alarm in alarms.alarms_in_state(self.store, alarms.ALARM):
             if not alarm.actions_enabled:
                 continue
-            for arn in alarm.alarm_actions:
-                if ":scalingPolicy:" not in arn:
+            for action in alarm.alarm_actions:
+                if ":scalingPolicy:" not in action:
                     continue
-                policy = records.load_policy(self.store, arn)
+                policy = records.load_policy(self.store, policy_of_action(action))
                 if policy is not None:
                     try:
                         self.invoke(policy, alarm, now)
                     except AwsError as error:
                         log.warning("policy %s not applied: %s", policy["PolicyName"], error.message)
+
+    def recent(self, alarm: alarms.Alarm, now: dt.datetime) -> list[float]:
+        """The alarm's values over the periods it evaluates, as its evaluator computes them now
+        (a single metric's statistic or the returned metric math expression), oldest first; the
+        newest datapoint of its last evaluation when none of them has data yet."""
+        windows = self._view.windows(alarm, now)
+        try:
+            found = self._view.values(alarm, windows)
+        except Exception as exc:  # a broken expression: nothing to act on
+            log.warning("alarm %s has no values: %s", alarm.name, exc)
+            found = {}
+        values = [found[t] for t in reversed(windows) if t in found]
+        if values:
+            return values
+        last = newest_value(alarm)
+        return [] if last is None else [last]
 
     def _cooldown(self, seconds: Any) -> dt.timedelta:
         value = DEFAULT_COOLDOWN if seconds is None else int(seconds)
@@ -236,7 +209,11 @@ class AutoScalingController:
             invocations[alarm.name] = stamp
             if isinstance(decision, int):
                 direction = "out" if decision > (current or 0) else "in"
-                internal[f"last_{direction}"] = {"at": now.isoformat(), "from": current}
+                base = current
+                if direction == "out":  # a larger scale-out in the cooldown still counts from before it
+                    running = self._in_cooldown(policy, "out", self._out_cooldown(policy), now)
+                    base = int(running["from"]) if running and running.get("from") is not None else current
+                internal[f"last_{direction}"] = {"at": now.isoformat(), "from": base}
                 if direction == "out":
                     internal.pop("last_in", None)  # a scale-out ends the scale-in cooldown
                 not_scaled.clear()
@@ -263,6 +240,12 @@ class AutoScalingController:
             return
         apply(self.store, self.capacity, scope, target, resource, decision, cause, remember=remember)
 
+    @staticmethod
+    def _out_cooldown(policy: Document) -> Any:
+        if policy["PolicyType"] == "TargetTrackingScaling":
+            return policy["TargetTrackingScalingPolicyConfiguration"].get("ScaleOutCooldown")
+        return (policy.get("StepScalingPolicyConfiguration") or {}).get("Cooldown")
+
     def _in_cooldown(
         self, policy: Document, direction: str, seconds: Any, now: dt.datetime
     ) -> Document | None:
@@ -277,16 +260,23 @@ class AutoScalingController:
     ) -> int | NotScaled | None:
         config = policy["TargetTrackingScalingPolicyConfiguration"]
         role = (policy[records.INTERNAL].get("alarm_roles") or {}).get(alarm.name)
-        metric = current_value(self.store, alarm, now, self.scale)
-        if role is None or metric is None:
+        values = self.recent(alarm, now)
+        if role is None or not values:
             return None
+        metric = values[-1]
         suspended = target.get("SuspendedState") or {}
         raw = proportional(current, metric, float(config["TargetValue"]))
         if role == "High":
             if suspended.get("DynamicScalingOutSuspended") or raw < current:
                 return None
-            if self._in_cooldown(policy, "out", config.get("ScaleOutCooldown"), now):
-                return None
+            previous_out = self._in_cooldown(policy, "out", config.get("ScaleOutCooldown"), now)
+            if previous_out is not None:
+                # in the cooldown the capacity the last scale-out added counts as there: only a
+                # larger scale-out (from the capacity before it) happens
+                before = int(previous_out.get("from") or current)
+                raw = proportional(before, metric, float(config["TargetValue"]))
+                if raw <= current:
+                    return None
             return bounded(raw, current, target)
         if config.get("DisableScaleIn") or suspended.get("DynamicScalingInSuspended") or raw > current:
             return None
@@ -298,9 +288,11 @@ class AutoScalingController:
         self, policy: Document, alarm: alarms.Alarm, target: Document, current: int, now: dt.datetime
     ) -> int | NotScaled | None:
         config = policy["StepScalingPolicyConfiguration"]
-        metric = aggregated(self.store, alarm, now, self.scale, config.get("MetricAggregationType"))
+        values = self.recent(alarm, now)
+        if not values:
+            return None
         threshold = alarm.threshold if alarm.threshold is not None else 0.0
-        breach = (metric - threshold) if metric is not None else 0.0
+        breach = aggregate(values, config.get("MetricAggregationType")) - threshold
         step = step_for(config.get("StepAdjustments") or [], breach)
         if step is None:
             return None
@@ -363,19 +355,29 @@ class AutoScalingController:
             given: dict[str, int] = action.get("ScalableTargetAction") or {}
             minimum = int(given["MinCapacity"]) if "MinCapacity" in given else int(target["MinCapacity"])
             maximum = int(given["MaxCapacity"]) if "MaxCapacity" in given else int(target["MaxCapacity"])
-            if minimum > maximum:  # one bound given: the other follows it, as AWS does
-                if "MinCapacity" in given:
-                    maximum = minimum
-                else:
-                    minimum = maximum
+            bounds = f"min capacity to {minimum} and max capacity to {maximum}"
+            cause = f"scheduled action name {action['ScheduledActionName']} was triggered"
+            if minimum > maximum:
+                # AWS's guide: give both bounds so that the new minimum is not above the maximum;
+                # a one-sided action that crosses the other bound fails and changes nothing
+                records.record_activity(
+                    self.store,
+                    target,
+                    f"Setting {bounds}",
+                    cause,
+                    status="Failed",
+                    message=f"Failed to set {bounds}. Reason: Minimum capacity cannot be greater than "
+                    "maximum capacity",
+                    ended=False,
+                )
+                return
             target["MinCapacity"], target["MaxCapacity"] = minimum, maximum
             records.save_target(self.store, target)
-            bounds = f"min capacity to {minimum} and max capacity to {maximum}"
             records.record_activity(
                 self.store,
                 target,
                 f"Setting {bounds}",
-                f"scheduled action name {action['ScheduledActionName']} was triggered",
+                cause,
                 message=f"Successfully set {bounds}",
                 ended=False,
             )

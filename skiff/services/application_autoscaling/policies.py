@@ -4,7 +4,8 @@ DeleteScalingPolicy, with AWS's checks of target tracking and step scaling confi
 A target tracking policy owns two CloudWatch alarms, made as AWS makes them:
 `TargetTracking-<resource id>-AlarmHigh-<uuid>` (above the target for 3 of 3 one-minute periods)
 and `...-AlarmLow-<uuid>` (below 90 % of it for 15 of 15; none with DisableScaleIn), both with the
-policy's ARN as their action. Updating the policy updates them; deleting it deletes them. A step
+policy's ARN + `:createdBy/<uuid>` as their action, as AWS's. Updating the policy updates them;
+deleting it deletes them. A step
 policy acts when any alarm naming its ARN in AlarmActions is in ALARM (controllers/autoscaling.py).
 """
 
@@ -19,6 +20,7 @@ from skiff.services.application_autoscaling.resources import (
     check_dimension_filter,
     not_found,
     policy_arn,
+    policy_of_action,
     resource_of,
     validation,
 )
@@ -66,7 +68,6 @@ class PolicyBackend:
                 )
             if step is None:
                 raise validation("StepScalingPolicyConfiguration is required for StepScaling policy type")
-            step = self._check_step(step)
         else:
             if step is not None:
                 raise validation(
@@ -91,6 +92,14 @@ class PolicyBackend:
                 resource.dimension,
                 name,
             )
+            if step is not None:
+                # an update of a step policy keeps the AdjustmentType and steps it does not give
+                before = (existing or {}).get("StepScalingPolicyConfiguration") or {}
+                given = {k: v for k, v in step.items() if v is not None}
+                for key in ("AdjustmentType", "StepAdjustments"):
+                    if not given.get(key) and before.get(key):
+                        given[key] = before[key]
+                step = self._check_step(given)
             if existing is not None and existing["PolicyType"] != kind:
                 # AWS replaces the configuration; the old type's alarms go
                 self._drop_alarms(scope, existing)
@@ -185,6 +194,15 @@ class PolicyBackend:
                         "Metrics cannot be specified together with MetricName, Namespace, Dimensions "
                         "or Statistic"
                     )
+                ids = [m.get("Id") for m in custom["Metrics"]]
+                if len(set(ids)) != len(ids):
+                    raise validation("Metric data query Ids must be unique")
+                for query in custom["Metrics"]:
+                    if (query.get("Expression") is None) == (query.get("MetricStat") is None):
+                        raise validation(
+                            f"Exactly one of Expression and MetricStat must be specified for metric data "
+                            f"query {query.get('Id')}"
+                        )
                 returned = [m for m in custom["Metrics"] if m.get("ReturnData", True)]
                 if len(returned) != 1:
                     raise validation("Exactly one metric data query must have ReturnData set to true")
@@ -235,16 +253,18 @@ class PolicyBackend:
         config = policy["TargetTrackingScalingPolicyConfiguration"]
         value = float(config["TargetValue"])
         high = role == "High"
+        internal = policy[records.INTERNAL]
+        action = f"{policy['PolicyARN']}:createdBy/{internal.setdefault('created_by', str(uuid.uuid4()))}"
         alarm = alarms.Alarm(
             account=scope.account,
             region=scope.region,
             name=name,
             comparison_operator="GreaterThanThreshold" if high else "LessThanThreshold",
             evaluation_periods=HIGH_PERIODS if high else LOW_PERIODS,
-            datapoints_to_alarm=HIGH_PERIODS if high else LOW_PERIODS,
+            datapoints_to_alarm=HIGH_PERIODS if high else None,  # as AWS's alarms show it
             threshold=value if high else round(value * LOW_FRACTION, 10),
-            description=f"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {policy['PolicyARN']}.",
-            alarm_actions=[policy["PolicyARN"]],
+            description=f"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {action}.",
+            alarm_actions=[action],
         )
         predefined = config.get("PredefinedMetricSpecification")
         if predefined is not None:
@@ -321,7 +341,7 @@ class PolicyBackend:
             doc["Alarms"] = [
                 {"AlarmName": a.name, "AlarmARN": a.arn}
                 for a in alarms.alarms_of(self.store, scope.account, scope.region)
-                if policy["PolicyARN"] in a.alarm_actions
+                if any(policy_of_action(x) == policy["PolicyARN"] for x in a.alarm_actions)
             ]
         return doc
 
@@ -349,8 +369,9 @@ class PolicyBackend:
         self._drop_alarms(scope, policy)
         if policy["PolicyType"] == "StepScaling":
             for alarm in alarms.alarms_of(self.store, scope.account, scope.region):
-                if policy["PolicyARN"] in alarm.alarm_actions:
-                    alarm.alarm_actions = [a for a in alarm.alarm_actions if a != policy["PolicyARN"]]
+                kept = [a for a in alarm.alarm_actions if policy_of_action(a) != policy["PolicyARN"]]
+                if kept != alarm.alarm_actions:
+                    alarm.alarm_actions = kept
                     alarms.save_alarm(self.store, alarm)
         self.store.delete(records.POLICIES, policy["PolicyARN"])
 

@@ -86,6 +86,12 @@ def policy_arn(scope: Scope, resource: Resource, name: str) -> str:
     )
 
 
+def policy_of_action(action: str) -> str:
+    """The policy ARN an alarm action names: AWS's target tracking alarms name it with a
+    `:createdBy/<uuid>` suffix, users' step alarms without."""
+    return action.split(":createdBy/", 1)[0]
+
+
 def scheduled_arn(scope: Scope, resource: Resource, name: str) -> str:
     return (
         f"arn:aws:autoscaling:{scope.region}:{scope.account}:scheduledAction:{uuid.uuid4()}:"

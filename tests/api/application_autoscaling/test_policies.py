@@ -178,6 +178,35 @@ def test_step_policy_round_trips(aas: Any, target: str) -> None:
         ServiceNamespace="ecs", PolicyNames=["steps"], ResourceId=target
     )["ScalingPolicies"]
     assert policy["StepScalingPolicyConfiguration"] == config
+    # an update may leave out the AdjustmentType and the steps (they stay); the rest is replaced
+    aas.put_scaling_policy(
+        PolicyName="steps", **target_args(target), PolicyType="StepScaling",
+        StepScalingPolicyConfiguration={"Cooldown": 90, "MinAdjustmentMagnitude": 2},
+    )  # fmt: skip
+    (policy,) = aas.describe_scaling_policies(
+        ServiceNamespace="ecs", PolicyNames=["steps"], ResourceId=target
+    )["ScalingPolicies"]
+    kept = {k: v for k, v in config.items() if k in ("AdjustmentType", "StepAdjustments")}
+    assert policy["StepScalingPolicyConfiguration"] == {**kept, "Cooldown": 90, "MinAdjustmentMagnitude": 2}
+    code, message = error_of(
+        aas.put_scaling_policy, PolicyName="fresh", **target_args(target), PolicyType="StepScaling",
+        StepScalingPolicyConfiguration={"Cooldown": 90},
+    )  # fmt: skip
+    assert (code, message) == (
+        "ValidationException",
+        "AdjustmentType is required for StepScaling policy type",
+    )
+    code, message = error_of(
+        aas.put_scaling_policy, PolicyName="math", **target_args(target), PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 5.0,
+            "CustomizedMetricSpecification": {"Metrics": [{"Id": "m1", "ReturnData": True}]},
+        },
+    )  # fmt: skip
+    assert (code, message) == (
+        "ValidationException",
+        "Exactly one of Expression and MetricStat must be specified for metric data query m1",
+    )
 
 
 def test_scheduled_actions(aas: Any, target: str) -> None:
@@ -277,11 +306,13 @@ def test_deregistering_takes_the_policies_and_their_alarms(aas: Any, cloudwatch:
     assert sorted(a["AlarmName"] for a in described) == sorted(names)
     high = next(a for a in described if "-AlarmHigh-" in a["AlarmName"])
     assert (high["EvaluationPeriods"], high["DatapointsToAlarm"], high["Period"]) == (3, 3, 60)
-    assert high["AlarmActions"] == [reply["PolicyARN"]]
-    assert high["AlarmDescription"] == (
-        f"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {reply['PolicyARN']}."
-    )
+    # as AWS's: the policy ARN with a createdBy suffix, in the actions and the description
+    (action,) = high["AlarmActions"]
+    assert action.startswith(f"{reply['PolicyARN']}:createdBy/")
+    assert high["AlarmDescription"] == f"DO NOT EDIT OR DELETE. For TargetTrackingScaling policy {action}."
+    assert (high["Unit"], high["Statistic"], high["TreatMissingData"]) == ("Percent", "Average", "missing")
     low = next(a for a in described if "-AlarmLow-" in a["AlarmName"])
+    assert low["AlarmActions"] == [action] and "DatapointsToAlarm" not in low
     assert (low["EvaluationPeriods"], low["Threshold"], low["ComparisonOperator"]) == (
         15, 45.0, "LessThanThreshold",
     )  # fmt: skip

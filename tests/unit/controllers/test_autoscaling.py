@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import pytest
@@ -88,7 +89,8 @@ def test_target_tracking_scales_out_then_in_with_cooldowns(plane: ControlPlane) 
         {"Name": "ClusterName", "Value": "lab"},
         {"Name": "ServiceName", "Value": "web"},
     ]
-    assert stored.alarm_actions == [reply["PolicyARN"]]
+    (action,) = stored.alarm_actions
+    assert re.fullmatch(re.escape(reply["PolicyARN"]) + r":createdBy/[0-9a-f-]{36}", action)
     low_alarm = alarms.load_alarm(plane.store, SCOPE.account, SCOPE.region, low)
     assert low_alarm is not None and (low_alarm.threshold, low_alarm.evaluation_periods) == (45.0, 15)
 
@@ -293,7 +295,7 @@ def test_suspended_scale_in_and_scheduled_scaling_do_nothing(plane: ControlPlane
         },
     )
     low = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmLow-" in a["AlarmName"])
-    when = T0 + dt.timedelta(minutes=1)
+    when = (records.now() + dt.timedelta(minutes=1)).replace(microsecond=0)
     aas.scheduled.put(
         SCOPE,
         {
@@ -309,6 +311,10 @@ def test_suspended_scale_in_and_scheduled_scaling_do_nothing(plane: ControlPlane
     assert desired(plane) == 3 and activities(plane) == []
     (stored,) = aas.targets.describe(SCOPE, {"ServiceNamespace": "ecs"})["ScalableTargets"]
     assert (stored["MinCapacity"], stored["MaxCapacity"]) == (1, 10)  # the action did not run
+    stored_action = records.find_scheduled(
+        plane.store, SCOPE.account, SCOPE.region, "ecs", resource, DIMENSION, "night"
+    )
+    assert stored_action is not None and stored_action[records.INTERNAL]["next_fire"] is None  # due, passed
     # resumed (the other suspensions kept, as re-registering keeps what it does not name)
     aas.targets.register(SCOPE, {**target(resource), "SuspendedState": {"DynamicScalingInSuspended": False}})
     (stored,) = aas.targets.describe(SCOPE, {"ServiceNamespace": "ecs"})["ScalableTargets"]
@@ -354,8 +360,88 @@ def test_step_breach_follows_the_metric_aggregation_type(
     for minutes_ago, value in ((3, 25.0), (2, 65.0), (1, 35.0)):  # breaches 15, 55, 25: mean 31.7
         minute = T0 - dt.timedelta(minutes=minutes_ago)
         metrics.put_data(
-            plane.store, [(key, metrics.Datum(minute, metrics.Stats.of_values([value]), None))], T0
+            plane.store, [(key, metrics.Datum(minute, metrics.Stats.of_values([value]), "None"))], T0
         )
     alarms.set_state(plane.store, alarm, "ALARM", "Threshold Crossed", None, T0)
     AutoScalingController(plane.store, EcsCapacity(plane.ecs.services)).run_once(T0)
     assert desired(plane) == expected
+
+
+def test_target_tracking_on_a_metric_math_expression(plane: ControlPlane) -> None:
+    aas, resource = setup(plane, desired=1, minimum=1, maximum=10)
+    metric = {"Namespace": "App", "MetricName": "Work", "Dimensions": [{"Name": "Queue", "Value": "q"}]}
+    reply = aas.policies.put(
+        SCOPE,
+        {
+            "PolicyName": "per-two",
+            **target(resource),
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                "TargetValue": 10.0,
+                "CustomizedMetricSpecification": {
+                    "Metrics": [
+                        {"Id": "m1", "MetricStat": {"Metric": metric, "Stat": "Sum"}, "ReturnData": False},
+                        {"Id": "e1", "Expression": "m1 / 2", "ReturnData": True},
+                    ]
+                },
+            },
+        },
+    )
+    high = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmHigh-" in a["AlarmName"])
+    key = metrics.MetricKey.of(SCOPE.account, SCOPE.region, "App", "Work", metric["Dimensions"])
+    minute = T0 - dt.timedelta(minutes=1)
+    metrics.put_data(plane.store, [(key, metrics.Datum(minute, metrics.Stats.of_values([60.0]), "None"))], T0)
+    alarm = alarms.load_alarm(plane.store, SCOPE.account, SCOPE.region, high)
+    assert alarm is not None and alarm.metrics
+    alarms.set_state(plane.store, alarm, "ALARM", "Threshold Crossed", None, T0)  # no reason data
+    AutoScalingController(plane.store, EcsCapacity(plane.ecs.services)).run_once(T0)
+    assert desired(plane) == 3  # ceil(1 * (60 / 2) / 10), the expression's value computed afresh
+
+
+def test_a_scheduled_minimum_above_the_maximum_fails_and_changes_nothing(plane: ControlPlane) -> None:
+    aas, resource = setup(plane, desired=1, minimum=1, maximum=3)
+    when = (records.now() + dt.timedelta(minutes=1)).replace(microsecond=0)
+    aas.scheduled.put(
+        SCOPE,
+        {
+            **target(resource),
+            "ScheduledActionName": "too-high",
+            "Schedule": f"at({when.strftime('%Y-%m-%dT%H:%M:%S')})",
+            "ScalableTargetAction": {"MinCapacity": 5},
+        },
+    )
+    AutoScalingController(plane.store, EcsCapacity(plane.ecs.services)).run_once(when)
+    (failed,) = activities(plane)
+    assert (failed["Description"], failed["StatusCode"]) == (
+        "Setting min capacity to 5 and max capacity to 3",
+        "Failed",
+    )
+    assert failed["StatusMessage"].startswith("Failed to set min capacity to 5 and max capacity to 3.")
+    (stored,) = aas.targets.describe(SCOPE, {"ServiceNamespace": "ecs"})["ScalableTargets"]
+    assert (stored["MinCapacity"], stored["MaxCapacity"], desired(plane)) == (1, 3, 1)
+
+
+def test_a_larger_scale_out_happens_inside_the_scale_out_cooldown(plane: ControlPlane) -> None:
+    aas, resource = setup(plane, desired=1, minimum=1, maximum=10)
+    reply = aas.policies.put(
+        SCOPE,
+        {
+            "PolicyName": "cpu",
+            **target(resource),
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingScalingPolicyConfiguration": {
+                "TargetValue": 50.0,
+                "ScaleOutCooldown": 300,
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+            },
+        },
+    )
+    high = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmHigh-" in a["AlarmName"])
+    controller = AutoScalingController(plane.store, EcsCapacity(plane.ecs.services))
+    steps = [(0, 90.0, 2), (60, 95.0, 2), (120, 160.0, 4), (180, 190.0, 4), (240, 260.0, 6)]
+    for seconds, value, expected in steps:
+        # counted from the 1 task before the first scale-out: ceil(1 * value / 50)
+        when = T0 + dt.timedelta(seconds=seconds)
+        evaluate(plane, high, value, when)
+        controller.run_once(when)
+        assert desired(plane) == expected, (seconds, value)
