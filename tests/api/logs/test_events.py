@@ -277,3 +277,48 @@ def test_start_live_tail_streams_new_events(logs: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         logs.start_live_tail(logGroupIdentifiers=[arn + "-missing"])
     assert code_of(excinfo) == ("ResourceNotFoundException", "The specified log group does not exist.")
+
+
+def test_the_calls_of_aws_logs_tail_follow(logs: Any) -> None:
+    """`aws logs tail --follow` is a command of the CLI v2 (not on PyPI, so not installed here; v1
+    has start-live-tail instead). It polls FilterLogEvents (interleaved, startTime 10 minutes back),
+    follows nextToken, then asks again from the newest timestamp it saw and drops the eventIds it
+    already printed at that timestamp. Played here call for call: every line once, in order,
+    including lines sharing the newest millisecond and lines arriving between polls."""
+    group = group_with(logs, "app", "web")
+    t = now() - 5_000
+    put(logs, group, "app", [f"early {i}" for i in range(3)], start=t)
+    kwargs: dict[str, Any] = {"logGroupName": group, "interleaved": True, "startTime": now() - 600_000}
+    printed: list[str] = []
+    seen_at: dict[int, set[str]] = {}
+
+    def poll() -> None:
+        nonlocal seen_at
+        while True:
+            reply = logs.filter_log_events(**kwargs)
+            for event in reply["events"]:
+                ids = seen_at.setdefault(event["timestamp"], set())
+                if event["eventId"] not in ids:
+                    ids.add(event["eventId"])
+                    printed.append(event["message"])
+            if seen_at:
+                newest = max(seen_at)
+                seen_at = {newest: seen_at[newest]}
+            if "nextToken" in reply:
+                kwargs["nextToken"] = reply["nextToken"]
+                continue
+            if seen_at:
+                kwargs["startTime"] = max(seen_at)
+            kwargs.pop("nextToken", None)
+            return
+
+    poll()
+    assert printed == ["early 0", "early 1", "early 2"]
+    # the same millisecond as the newest line seen, another stream, then a later batch
+    logs.put_log_events(
+        logGroupName=group, logStreamName="web", logEvents=[{"timestamp": t + 2, "message": "same ms"}]
+    )
+    put(logs, group, "app", ["later 0", "later 1"], start=t + 10)
+    poll()
+    poll()
+    assert printed == ["early 0", "early 1", "early 2", "same ms", "later 0", "later 1"]
