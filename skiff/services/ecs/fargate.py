@@ -87,8 +87,20 @@ def fargate_problem(definition: dict[str, Any]) -> str | None:
 def _container_problem(definition: dict[str, Any], container: dict[str, Any]) -> str | None:
     name = container.get("name", "")
     log = container.get("logConfiguration") or {}
-    if log.get("logDriver") == "awslogs" and not definition.get("executionRoleArn"):
-        return "Fargate requires task definition to have execution role ARN to support log driver awslogs."
+    if log.get("logDriver") == "awslogs":
+        if not definition.get("executionRoleArn"):
+            return (
+                "Fargate requires task definition to have execution role ARN to support log driver awslogs."
+            )
+        options = log.get("options") or {}
+        missing = [o for o in ("awslogs-region", "awslogs-group") if not options.get(o)]
+        if missing:
+            return f"Log driver awslogs requires options: {', '.join(missing)}"
+        if not options.get("awslogs-stream-prefix"):
+            return (
+                "Fargate requires log configuration options to include awslogs-stream-prefix to support "
+                "log driver awslogs."
+            )
     if ".dkr.ecr." in str(container.get("image", "")) and not definition.get("executionRoleArn"):
         return "Fargate requires task definition to have execution role ARN to support ECR images."
     for field in ("stopTimeout", "startTimeout"):

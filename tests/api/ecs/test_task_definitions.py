@@ -110,6 +110,32 @@ def test_units_are_converted(ecs: Any) -> None:
             },
             "Fargate requires task definition to have execution role ARN to support log driver awslogs.",
         ),
+        (
+            {
+                "executionRoleArn": "arn:aws:iam::000000000000:role/ecsTaskExecutionRole",
+                "containerDefinitions": [
+                    {"name": "a", "image": "i", "logConfiguration": {"logDriver": "awslogs", "options": {}}}
+                ],
+            },
+            "Log driver awslogs requires options: awslogs-region, awslogs-group",
+        ),
+        (
+            {
+                "executionRoleArn": "arn:aws:iam::000000000000:role/ecsTaskExecutionRole",
+                "containerDefinitions": [
+                    {
+                        "name": "a",
+                        "image": "i",
+                        "logConfiguration": {
+                            "logDriver": "awslogs",
+                            "options": {"awslogs-region": "us-east-1", "awslogs-group": "/g"},
+                        },
+                    }
+                ],
+            },
+            "Fargate requires log configuration options to include awslogs-stream-prefix to support "
+            "log driver awslogs.",
+        ),
         ({"containerDefinitions": []}, "Container list cannot be empty."),
         (
             {"containerDefinitions": [{"name": "a", "image": "i"}, {"name": "a", "image": "j"}]},
