@@ -111,6 +111,12 @@ def test_streams_order_by_name_and_last_event_time(logs: Any) -> None:
         logGroupName=group, orderBy="LastEventTime", limit=1
     )
     assert [s["logStreamName"] for p in pages for s in p["logStreams"]] == ["b", "a", "c"]
+    logs.create_log_stream(logGroupName=group, logStreamName="empty")  # no event yet: last when descending
+    pages = logs.get_paginator("describe_log_streams").paginate(
+        logGroupName=group, orderBy="LastEventTime", descending=True, limit=1
+    )
+    assert [s["logStreamName"] for p in pages for s in p["logStreams"]] == ["c", "a", "b", "empty"]
+    logs.delete_log_stream(logGroupName=group, logStreamName="empty")
     first = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix="b")["logStreams"]
     assert [s["logStreamName"] for s in first] == ["b"]
     with pytest.raises(ClientError) as excinfo:
