@@ -8,7 +8,8 @@ Three families, as on AWS (matching is case-sensitive):
   not a JSON object never matches;
 - space-delimited: `[ip, user, ..., status = 404, size > 1000]`, fields split on spaces (quoted
   and bracketed fields kept whole), `...` standing for any number of fields.
-An empty pattern, or `" "`, matches every event. A JSON selector naming an object or an array
+An unquoted term holds only letters, digits and underscores (others go in double quotes, as AWS
+requires). An empty pattern, or `" "`, matches every event. A JSON selector naming an object or an array
 matches neither `=` nor `!=` (use `[*]` or an index). `%regex%` takes no parentheses, no `!` and no
 multi-byte characters, and a JSON or space-delimited pattern at most two of them, as on AWS. A
 pattern that does not parse is `PatternError`, carrying the text AWS answers with.
@@ -26,6 +27,7 @@ Predicate = Callable[[str], bool]
 
 INVALID = "Invalid filter pattern"
 MAX_REGEX = 2  # regular expressions in one JSON or space-delimited pattern
+_UNQUOTED_REFUSED = re.compile(r"[^A-Za-z0-9_]")  # an unquoted term: letters, digits, underscores
 _REGEX_REFUSED = re.compile(r"[()!]|[^\x00-\x7f]")  # no sub-patterns, no `!`, no multi-byte characters
 
 
@@ -82,6 +84,11 @@ def _term_pattern(text: str) -> Predicate:
         if regex is not None:
             test: Predicate = _regex_test(_regex(regex))
         else:
+            if plain is not None:
+                refused = _UNQUOTED_REFUSED.search(plain)
+                if refused is not None:  # AWS: such terms go in double quotes
+                    text_of = f"Invalid character(s) in term '{refused.group()}'"
+                    raise PatternError(text_of, text_of)
             needle = quoted.replace('\\"', '"') if quoted is not None else plain
             if not needle.strip():
                 continue  # `" "` (or `""`) matches every event

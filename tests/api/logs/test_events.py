@@ -201,6 +201,7 @@ def test_filter_patterns(logs: Any) -> None:
         ("{ $.level = ", "If a filter pattern starts with '{' it must end with '}'"),
         ("%(ERROR)%", "Invalid character(s) in term '('"),
         ("{ $.level ~ 1 }", "Invalid filter pattern"),
+        ("disk: full", "Invalid character(s) in term ':'"),
     ]:
         with pytest.raises(ClientError) as excinfo:
             logs.filter_log_events(logGroupName=group, filterPattern=pattern)

@@ -40,6 +40,13 @@ def test_terms(pattern: str, expected: list[str]) -> None:
     assert matching(pattern, LINES) == expected
 
 
+def test_quoted_terms_take_any_character() -> None:
+    lines = ["Status: timeout", "mail to a@b.c", "status ok"]
+    assert matching('"Status:" timeout', lines) == ["Status: timeout"]
+    assert matching('?"a@b.c" ?"(none)"', lines) == ["mail to a@b.c"]
+    assert matching('-"Status:" status_ok ?status', lines + ["status_ok"]) == ["status_ok"]
+
+
 def test_match_everything_takes_single_words_too() -> None:
     assert matching('" "', ["oneword", "two words"]) == ["oneword", "two words"]
 
@@ -133,6 +140,10 @@ def test_invalid_patterns(pattern: str) -> None:
         ("%(ERROR)%", "Invalid character(s) in term '('"),
         ("%something!%", "Invalid character(s) in term '!'"),
         ("%café%", "Invalid character(s) in term 'é'"),
+        # an unquoted term holds letters, digits and underscores only (observed on AWS)
+        ("?Status: timeout", "Invalid character(s) in term ':'"),
+        ("email@domain.com", "Invalid character(s) in term '@'"),
+        ("ERROR (fatal)", "Invalid character(s) in term '('"),
         ("{ $.a = %x% || $.b = %y% || $.c = %z% }", "Invalid filter pattern"),
         ("[a = %x%, b = %y%, c = %z%]", "Invalid filter pattern"),
     ],
