@@ -44,7 +44,7 @@ def test_quoted_terms_take_any_character() -> None:
     lines = ["Status: timeout", "mail to a@b.c", "status ok"]
     assert matching('"Status:" timeout', lines) == ["Status: timeout"]
     assert matching('?"a@b.c" ?"(none)"', lines) == ["mail to a@b.c"]
-    assert matching('-"Status:" status_ok ?status', lines + ["status_ok"]) == ["status_ok"]
+    assert matching('-"Status:" status_ok ?status', [*lines, "status_ok"]) == ["status_ok"]
 
 
 def test_match_everything_takes_single_words_too() -> None:
