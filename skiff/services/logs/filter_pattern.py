@@ -245,6 +245,11 @@ class _JsonParser:
         if not token.startswith("$"):
             raise PatternError(f"Expected a selector such as $.field, found {token!r}")
         selector = token
+        if '"' in selector:  # `$."detail-type"`: AWS names the term up to the quote
+            term = selector[: selector.index('"') + 1]
+            raise PatternError(
+                f"Invalid character(s) in term '{term}'", f"Invalid character(s) in term '{term}'"
+            )
         op = self.take()
         if op.upper() == "IS":
             word = self.take().upper()

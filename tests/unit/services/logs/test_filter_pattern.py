@@ -84,6 +84,7 @@ DOCS = [
         ("{ $.users != 1 }", []),
         ('{ $.user != "x" }', [1]),  # doc 0's and 5's user are objects (doc 1's is null)
         ("{ $.users[*] = 2 }", [5]),
+        ("{ $.user-id NOT EXISTS }", [0, 1, 2, 5]),  # hyphens are part of a selector unquoted
     ],
 )
 def test_json(pattern: str, indexes: list[int]) -> None:
@@ -144,6 +145,7 @@ def test_invalid_patterns(pattern: str) -> None:
         ("?Status: timeout", "Invalid character(s) in term ':'"),
         ("email@domain.com", "Invalid character(s) in term '@'"),
         ("ERROR (fatal)", "Invalid character(s) in term '('"),
+        ('{ $."sc-status" = 5* }', "Invalid character(s) in term '$.\"'"),
         ("{ $.a = %x% || $.b = %y% || $.c = %z% }", "Invalid filter pattern"),
         ("[a = %x%, b = %y%, c = %z%]", "Invalid filter pattern"),
     ],
