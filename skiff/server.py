@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -587,9 +588,36 @@ def build_app(config: Config, store: Store | None = None) -> web.Application:
     return build(config, store).api
 
 
+SLOW_STARTUP_STEP_SECONDS = 5.0
+StartupStep = Callable[[web.Application], Awaitable[object]]
+
+
+def time_startup_steps(app: web.Application) -> None:
+    """Each start-up step says when it is slow, and again when it ends: a server that does not
+    come up names the step it waits in (adopting tasks after a crash, HAProxy, the registry...)."""
+
+    def timed(step: StartupStep) -> StartupStep:
+        name = getattr(step, "__qualname__", repr(step)).replace(".<locals>", "")
+
+        async def run(application: web.Application) -> None:
+            began = time.monotonic()
+            running = asyncio.ensure_future(step(application))
+            done, _ = await asyncio.wait({running}, timeout=SLOW_STARTUP_STEP_SECONDS)
+            if not done:
+                log.warning("start-up: %s is still running after %g s", name, SLOW_STARTUP_STEP_SECONDS)
+                await running
+                log.warning("start-up: %s took %.1f s", name, time.monotonic() - began)
+            running.result()
+
+        return run
+
+    app.on_startup[:] = [timed(step) for step in app.on_startup]
+
+
 async def serve(config: Config, on_ready: Callable[[Config], None] | None = None) -> None:
     """Run until SIGINT/SIGTERM."""
     server = build(config)
+    time_startup_steps(server.api)
     # bodies as sent: signatures cover the compressed bytes; the gateway inflates what the model allows
     api = web.AppRunner(server.api, access_log=None, handle_signals=False, auto_decompress=False)
     await api.setup()

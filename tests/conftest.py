@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,16 +110,27 @@ def start_server(data_dir: Path, port: int | None = None, env: dict[str, str] | 
         )
     server = SkiffServer(f"http://127.0.0.1:{port}", port, data_dir, process, log_path)
     deadline = time.monotonic() + 30
+    answered = "nothing answered"
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"skiff server exited:\n{server.log()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return server
-        except OSError:
-            time.sleep(0.05)
+        answered = serving_data_dir(server.endpoint)
+        if answered == str(data_dir):
+            return server
+        time.sleep(0.05)
     server.stop(kill=True)
-    raise RuntimeError(f"skiff server did not start:\n{server.log()}")
+    raise RuntimeError(f"skiff server did not start ({answered}):\n{server.log()}")
+
+
+def serving_data_dir(endpoint: str) -> str:
+    """The data dir the server at `endpoint` says it serves, or why none said so. A port that
+    merely accepts is not our server up: a killed server's port can be taken by anything."""
+    try:
+        with urllib.request.urlopen(f"{endpoint}/_skiff/status", timeout=2) as reply:
+            status = json.load(reply)
+    except (OSError, ValueError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return str(status.get("engine", {}).get("data_dir", "a status without a data dir"))
 
 
 @pytest.fixture(scope="session", autouse=True)
