@@ -9,7 +9,7 @@ import logging
 import pytest
 from aiohttp import web
 
-from skiff import server
+from skiff.server import app as server
 
 
 def app_with(*steps: object) -> web.Application:
