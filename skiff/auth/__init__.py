@@ -2,6 +2,6 @@
 
 auth/ stands beside services/ on api/, state/ and store/. The gateway reaches it through the
 `RequestAuthorizer` protocol of `skiff/api/authorizer.py`; what it needs from IAM (keys,
-principals, policies) arrives as the `Directory` protocol that server.py wires to the IAM
+principals, policies) arrives as the `Directory` protocol that skiff/server/ wires to the IAM
 backends.
 """

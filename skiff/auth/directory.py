@@ -1,4 +1,4 @@
-"""What auth needs from IAM, as protocols server.py fills with the IAM backends.
+"""What auth needs from IAM, as protocols skiff/server/ fills with the IAM backends.
 
 `Directory` finds the secret behind an access key and the policies of a principal;
 `ResourcePolicies` finds a resource's own policy (an S3 bucket policy, a secret's resource

@@ -1,5 +1,5 @@
 """`iam simulate-principal-policy` and `simulate-custom-policy`, answered by the evaluator that
-decides real requests. IAM's provider reaches it through its `Simulator` protocol (server.py
+decides real requests. IAM's provider reaches it through its `Simulator` protocol (skiff/server/
 passes this in); results come back in the EvaluationResult shape."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A pass a second (`PeriodicLoop`), and at once when EC2 says something changed (r
 revoked, groups deleted, an ENI recorded, changed or gone as tasks start and stop). The pass reads
 the live tasks' ENIs (their groups from EC2's ENI record), the groups those use, and the load
 balancers (their security groups, addresses and listener ports) when the data path serves them;
-resolves every rule's peers to IPv4 CIDRs and hands the policy to `apply` (server.py passes the
+resolves every rule's peers to IPv4 CIDRs and hands the policy to `apply` (skiff/server/ passes the
 renderer and iptables, skiff/net/): the firewall only writes when the rendering changed.
 
 Peers: a CIDR (and, as a balancer's nodes sit in its subnets on AWS, the source address of every

@@ -4,7 +4,7 @@ gateways, route tables, VPC endpoints, prefix lists, network interfaces and tags
 Layout (each backend takes a `Scope(account, region)` and knows nothing of HTTP):
 
 - `provider.py` — the thin `Ec2Provider` (one method per EC2 operation), registered in
-  `skiff/server.py`. Every call makes the region's default network first and honours `DryRun`.
+  `skiff/server/`. Every call makes the region's default network first and honours `DryRun`.
 - `backend.py` — `Ec2Backend`, the backends together: the default network of a region,
   VPC/subnet/group deletion with dependency checks, tags on any id, and the methods other
   services call (`ensure_default_vpc`, `default_subnet_ids`, `subnet`, `find_subnet`,
