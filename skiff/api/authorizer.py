@@ -1,5 +1,5 @@
 """The gateway's hook for who may call: `authenticate` after routing, `authorize` once the input
-is parsed and valid. skiff/auth implements it (signatures verified, policies evaluated); server.py
+is parsed and valid. skiff/auth implements it (signatures verified, policies evaluated); skiff/server/
 installs that. `IdentifyOnly` is the behaviour without it: signatures are not checked and keys
 skiff issued speak for their role session, any other key for the account root.
 """

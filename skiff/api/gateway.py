@@ -59,7 +59,7 @@ class Gateway:
         self.providers = dict(providers)
         self.account_id = account_id
         self.default_region = default_region
-        # who may call: server.py installs skiff.auth's Authorizer; without it keys are not verified
+        # who may call: skiff/server/ installs skiff.auth's Authorizer; without it keys are not verified
         self.authorizer: RequestAuthorizer = IdentifyOnly()
         self.task_address: str | None = None  # requests reaching this local address come from tasks
 

@@ -5,7 +5,7 @@
   `{"status": "ok", ...}`. Only callers the console lets in (see access.py); a page of another
   origin is refused.
 - `GET /_skiff/status`: the engine and each part it runs (a `StatusBoard` part per subsystem,
-  registered in server.py): up or not, version, details; the data dir and endpoint.
+  registered in skiff/server/): up or not, version, details; the data dir and endpoint.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""State reset for test suites: the registry of reset hooks each subsystem adds in server.py.
+"""State reset for test suites: the registry of reset hooks each subsystem adds in skiff/server/.
 
 `POST /_skiff/reset` (and moto's `POST /moto-api/reset`) runs every hook, phase by phase:
 

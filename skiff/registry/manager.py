@@ -3,7 +3,7 @@
 `start` adopts or starts the registry process, brings the store in line with what the registry
 holds (images pushed while skiff was away, or whose record a kill -9 cut off), publishes the
 host names in use and opens the front on :443. The ECR API reaches it through the methods below
-(server.py hands this object to the ECR backend as its `RegistryControl`): new hosts, image
+(skiff/server/ hands this object to the ECR backend as its `RegistryControl`): new hosts, image
 deletes and untagging, and garbage collection, which runs a while after the last delete so one
 collection serves a burst of deletes.
 """

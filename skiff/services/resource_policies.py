@@ -1,5 +1,5 @@
 """The resource-based policies the evaluator consults, and names resolved to ARNs, gathered from
-the services that have them (skiff/auth's `ResourcePolicies` and `Resolver`, wired by server.py):
+the services that have them (skiff/auth's `ResourcePolicies` and `Resolver`, wired by skiff/server/):
 S3 bucket policies, Secrets Manager resource policies, and IAM roles' trust policies (the
 resource policy of sts:AssumeRole). A later service with resource policies (ECR repositories)
 adds its lookup to `by_service`."""

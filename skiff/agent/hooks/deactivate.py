@@ -2,7 +2,7 @@
 
 On Fargate a task behind a load balancer is deregistered from its target groups while it is
 DEACTIVATING, and stops only once the deregistration delay has passed; a task registered in Cloud
-Map leaves the DNS answers first. The agent knows neither: server.py hands it `StopGate`s (one per
+Map leaves the DNS answers first. The agent knows neither: skiff/server/ hands it `StopGate`s (one per
 such part), and this hook awaits all of them, concurrently, while the task is DEACTIVATING. A gate
 that fails is logged and does not keep the task from stopping. After a restart in the middle of
 DEACTIVATING the gates run again (each must be safe to repeat).

@@ -3,7 +3,7 @@
 Images on an ECR host (`<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>` or `@sha256:`)
 are always pulled, as Fargate does, from skiff's registry with a login for the task's execution
 role, and only when the task's network has a path to the registry (`RegistryAccess`, handed in
-by server.py; EC2 knows the routes and endpoints): without one the pull waits, then fails as on
+by skiff/server/; EC2 knows the routes and endpoints): without one the pull waits, then fails as on
 Fargate with Docker's connection time-out. The task's imageDigest (and the metadata endpoint's
 ImageID) is the digest the registry served. Other images come from Docker's cache first (no
 registry needed). A failure stops the task before anything starts, with `CannotPullContainerError`.

@@ -22,7 +22,7 @@ REFRESH_BEFORE = dt.timedelta(minutes=30)
 
 
 class CredentialIssuer(Protocol):
-    """What IAM offers the endpoint (passed in by server.py): a role session's credentials
+    """What IAM offers the endpoint (passed in by skiff/server/): a role session's credentials
     (AccessKeyId, SecretAccessKey, SessionToken, Expiration), or None when the role cannot be
     assumed."""
 

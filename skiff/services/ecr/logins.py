@@ -36,7 +36,7 @@ def authorization_data(
 
 
 class TaskRegistryAccess:
-    """The agent's `RegistryAccess` (agent/hooks/pull.py), handed to it by server.py."""
+    """The agent's `RegistryAccess` (agent/hooks/pull.py), handed to it by skiff/server/."""
 
     def __init__(self, tokens: RegistryTokens, network_path: Callable[[Document], bool]) -> None:
         self.tokens = tokens

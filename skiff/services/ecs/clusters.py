@@ -70,7 +70,7 @@ class ClusterBackend:
         self.tags = tags
         self.counters: dict[str, CountFn] = {}
         self.insights_default: InsightsDefault = lambda scope, principal: "disabled"  # set by provider
-        # a Service Connect namespace name or ARN -> the Cloud Map namespace's ARN (set by server.py)
+        # a Service Connect namespace name or ARN -> the Cloud Map namespace's ARN (set by skiff/server/)
         self.service_connect_namespace: Callable[[Scope, str], str] = lambda scope, namespace: namespace
         tags.register_type("cluster", lambda scope, arn: self.store.get(CLUSTERS, arn) is not None)
 

@@ -2,7 +2,7 @@
 SSM, behind the small interface the agent's configuration hook uses.
 
 Each fetch is made as the task's execution role, as Fargate's agent makes it: `role_allows`
-(server.py passes skiff/auth's check) raises AccessDeniedException when the role may not
+(skiff/server/ passes skiff/auth's check) raises AccessDeniedException when the role may not
 `s3:GetObject` the file, `secretsmanager:GetSecretValue` the secret or `ssm:GetParameters` the
 parameter. A task without an execution role fetches as the account (a skiff leniency)."""
 

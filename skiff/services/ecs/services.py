@@ -57,7 +57,7 @@ class ServiceBackend:
         self.tasks = tasks
         self.tags = tags
         self.wake: Callable[[], None] = lambda: None  # the scheduler's nudge
-        # service discovery: refuses serviceRegistries naming no Cloud Map service (set by server.py)
+        # service discovery: refuses serviceRegistries naming no Cloud Map service (set by skiff/server/)
         self.check_registries: Callable[[Scope, list[dict[str, Any]]], None] = lambda scope, registries: None
         # load balancing: refuses loadBalancers naming no usable target group, container or port
         self.check_load_balancers: Callable[[Scope, Document, list[dict[str, Any]]], None] = (

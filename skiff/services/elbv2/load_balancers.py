@@ -43,7 +43,7 @@ class LoadBalancerBackend:
         self.store = store
         self.network = network
         self.activate: Activate = activate_at_once
-        # addresses other skiff servers on this host hand out (server.py: their /etc/hosts blocks)
+        # addresses other skiff servers on this host hand out (skiff/server/: their /etc/hosts blocks)
         self.addresses_elsewhere: Callable[[], Collection[str]] = tuple
 
     # -- lookups ------------------------------------------------------------------------------

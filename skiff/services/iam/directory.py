@@ -1,5 +1,5 @@
 """IAM as the signature check and the policy evaluator see it (skiff/auth's `Directory` and
-`Resolver` protocols, wired by server.py): the secret behind each access key, and every policy
+`Resolver` protocols, wired by skiff/server/): the secret behind each access key, and every policy
 that speaks for a user (its own, its groups', its boundary) or an assumed role (the role's, its
 boundary)."""
 

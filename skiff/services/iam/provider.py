@@ -1,5 +1,5 @@
 """The IAM API (roles, users and their access keys, groups, policies, simulation): thin handlers
-over the IAM backends. Simulation is answered by skiff/auth's evaluator, passed in by server.py
+over the IAM backends. Simulation is answered by skiff/auth's evaluator, passed in by skiff/server/
 as a `Simulator`."""
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ class NamespaceBackend:
     def __init__(self, store: Store, operations: OperationBackend) -> None:
         self.store = store
         self.operations = operations
-        # Does the VPC exist in this scope? server.py connects EC2; None accepts any VPC id.
+        # Does the VPC exist in this scope? skiff/server/ connects EC2; None accepts any VPC id.
         self.vpc_exists: Callable[[Scope, str], bool] | None = None
 
     # -- create ---------------------------------------------------------------------------------
