@@ -7,7 +7,7 @@ encoded answers until then. Sources are asked in order; the first that owns a na
 
 To add names (the load-balancer helper's internal balancers, say): write a class with these two
 methods reading your records from `skiff/state/`, and append it to `Resolver.sources` in
-server.py.
+skiff/server/app.py.
 """
 
 from __future__ import annotations
