@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-SYSTEM_PACKAGES=(docker.io haproxy docker-registry busybox-static debootstrap iproute2 iptables tmux chromium)
+SYSTEM_PACKAGES=(docker.io haproxy docker-registry busybox-static debootstrap iproute2 iptables tmux chromium awscli)
 # npm (the console's front-end libraries) comes with Debian's npm package unless node is installed otherwise
 command -v npm >/dev/null 2>&1 || SYSTEM_PACKAGES+=(npm)
 

@@ -1,5 +1,6 @@
 """The awslogs driver end to end: a Fargate task's output in CloudWatch Logs, read with boto3 and
-the real aws CLI (get-log-events, filter-log-events, start-live-tail receiving a new line), the
+the real aws CLI (get-log-events, filter-log-events, start-live-tail receiving a new line; v2's
+`logs tail` and `logs tail --follow`), the
 group made by awslogs-create-group or the task failing as on Fargate without it, multi-line
 events, and after `kill -9` of the server a sequence with no gap and no duplicate."""
 
@@ -36,6 +37,7 @@ from tests.e2e.task_support import (
 pytestmark = pytest.mark.e2e
 
 EXECUTION_ROLE = "arn:aws:iam::000000000000:role/ecsTaskExecutionRole"
+AWS_CLI_V2 = "/usr/bin/aws"  # Debian's awscli package (scripts/setup.sh)
 COUNTER = 'i=0; while true; do i=$((i+1)); echo "seq $i"; sleep 0.05; done'
 
 
@@ -101,8 +103,8 @@ def awslogs(group: str, **options: str) -> dict[str, Any]:
     }
 
 
-def aws(box: Box, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {
+def cli_env(box: Box) -> dict[str, str]:
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
         **CREDENTIALS,
         "AWS_ENDPOINT_URL": box.server.endpoint,
@@ -110,9 +112,22 @@ def aws(box: Box, *args: str, timeout: float = 60) -> subprocess.CompletedProces
         "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
         "HOME": str(box.data_dir),
     }
+
+
+def aws(box: Box, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [AWS_CLI, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+        [AWS_CLI, *args], env=cli_env(box), capture_output=True, text=True, timeout=timeout, check=False
     )
+
+
+def aws_v2(box: Box, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """AWS CLI v2 (`logs tail` is v2's alone); Debian's 2.9 predates AWS_ENDPOINT_URL."""
+    version = subprocess.run([AWS_CLI_V2, "--version"], capture_output=True, text=True, check=False)
+    assert version.stdout.startswith("aws-cli/2."), f"{AWS_CLI_V2} is not AWS CLI v2 (make setup installs it)"
+    return subprocess.run(
+        [AWS_CLI_V2, "--endpoint-url", box.server.endpoint, *args],
+        env=cli_env(box), capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
 
 
 def wait_messages(logs: Any, group: str, stream: str, predicate: Any, timeout: float = 20) -> list[str]:
@@ -193,14 +208,7 @@ def test_task_output_reaches_get_filter_and_live_tail(box: Box) -> None:
             "--log-event-filter-pattern",
             "seq",
         ],
-        env={
-            **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-            **CREDENTIALS,
-            "AWS_ENDPOINT_URL": box.server.endpoint,
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
-            "HOME": str(box.data_dir),
-        },
+        env=cli_env(box),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -211,6 +219,25 @@ def test_task_output_reaches_get_filter_and_live_tail(box: Box) -> None:
     live = [int(line.split()[1]) for line in out.splitlines() if line.startswith("seq ")]
     assert len(live) >= 5, (out[-500:], err[-500:])
     assert live == list(range(live[0], live[0] + len(live))), "live tail skipped or repeated lines"
+
+    # `aws logs tail` of AWS CLI v2 (Debian's awscli): the group's lines, then --follow's new ones
+    printed = aws_v2(box, "logs", "tail", group, "--since", "1h")
+    assert printed.returncode == 0, printed.stderr
+    assert f"{stream} hello stdout" in printed.stdout, printed.stdout[-500:]
+    newest_before = max(sequence(logs, group, stream))
+    following = subprocess.Popen(
+        [AWS_CLI_V2, "--endpoint-url", box.server.endpoint, "logs", "tail", group, "--follow", "--format",
+         "short", "--filter-pattern", "seq"],
+        env=cli_env(box), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(6)
+    following.terminate()
+    out, err = following.communicate(timeout=20)
+    followed = [int(line.split()[-1]) for line in out.splitlines() if " seq " in line]
+    assert followed and max(followed) > newest_before + 5, (newest_before, out[-500:], err[-500:])
+    assert followed == list(range(followed[0], followed[0] + len(followed))), (
+        "tail --follow skipped or repeated"
+    )
     lab.stop(task["taskArn"])
     lab.wait_stopped(task["taskArn"])
 
