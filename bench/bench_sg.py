@@ -1,9 +1,11 @@
 """Benchmark: what enforcing security groups costs a request from the host to a task.
 
-Not a test. One skiff server (security groups enforced, no balancers) and three busybox httpd
+Not a test. One skiff server (security groups enforced, no balancers) and four busybox httpd
 servers serving a 13-byte file, loaded alternately by `wrk` (Debian package `wrk`) in the same run:
 
 - `unguarded`: a plain `docker run` container on Docker's default bridge (no skiff chain matches it);
+- `quota`: the same plain container with `--cpus 1`, the CPU quota the tasks get from their task
+  definition's cpu 1024 (Fargate's vCPU as a CFS quota): what the quota alone costs;
 - `one-rule`: an ECS task whose group has one ingress rule (tcp 8080 from 0.0.0.0/0);
 - `fifty-rules`: an ECS task whose group has 50 other rules (tcp 9000-9049 from 0.0.0.0/0, all of
   which the host's connections are judged against) before the one that lets it in;
@@ -39,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.bench_lb import APP, remove_containers, show, wait, wrk, wrk_arguments
 from bench.servers import free_port, new_session, running_servers, save_results
 
-CASES = ("unguarded", "one-rule", "fifty-rules", "lifted")
+CASES = ("unguarded", "quota", "one-rule", "fifty-rules", "lifted")
 
 
 def guarded_task(ecs: Any, ec2: Any, subnet: dict[str, Any], definition: str, extra_rules: int) -> str:
@@ -74,9 +76,9 @@ def guarded_task(ecs: Any, ec2: Any, subnet: dict[str, Any], definition: str, ex
     return str(details["privateIPv4Address"])
 
 
-def unguarded_container(name: str) -> str:
+def unguarded_container(name: str, *limits: str) -> str:
     subprocess.run(
-        ["docker", "run", "-d", "--name", name, "busybox:latest", "sh", "-c", APP],
+        ["docker", "run", "-d", "--name", name, *limits, "busybox:latest", "sh", "-c", APP],
         check=True,
         capture_output=True,
     )
@@ -142,6 +144,7 @@ def main() -> None:
                 )["taskDefinition"]["taskDefinitionArn"]  # fmt: skip
                 urls = {
                     "unguarded": f"http://{unguarded_container(plain)}:8080/",
+                    "quota": f"http://{unguarded_container(plain + '-quota', '--cpus', '1')}:8080/",
                     "one-rule": f"http://{guarded_task(ecs, ec2, subnet, definition, 0)}:8080/",
                     "fifty-rules": f"http://{guarded_task(ecs, ec2, subnet, definition, 50)}:8080/",
                 }
@@ -166,7 +169,7 @@ def main() -> None:
                     ecs.stop_task(cluster="bench-sg", task=arn)
                 time.sleep(3)
         finally:
-            subprocess.run(["docker", "rm", "-f", plain], capture_output=True, check=False)
+            subprocess.run(["docker", "rm", "-f", plain, plain + "-quota"], capture_output=True, check=False)
             instance = data_dir / "instance-id"
             if instance.exists():
                 remove_containers(instance.read_text().strip())
