@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
@@ -19,7 +20,10 @@ from typing import Any, TypeVar
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config as BotoConfig
+from botocore.credentials import Credentials
 
 from skiff.net.firewall import remove_tag, sweep_abandoned
 
@@ -114,7 +118,9 @@ def start_server(data_dir: Path, port: int | None = None, env: dict[str, str] | 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"skiff server exited:\n{server.log()}")
-        answered = serving_data_dir(server.endpoint)
+        answered = serving_data_dir(
+            server.endpoint, env["SKIFF_ROOT_ACCESS_KEY_ID"], env["SKIFF_ROOT_SECRET_ACCESS_KEY"]
+        )
         if answered == str(data_dir):
             return server
         time.sleep(0.05)
@@ -122,15 +128,27 @@ def start_server(data_dir: Path, port: int | None = None, env: dict[str, str] | 
     raise RuntimeError(f"skiff server did not start ({answered}):\n{server.log()}")
 
 
-def serving_data_dir(endpoint: str) -> str:
+def serving_data_dir(endpoint: str, access_key: str, secret_key: str) -> str:
     """The data dir the server at `endpoint` says it serves, or why none said so. A port that
-    merely accepts is not our server up: a killed server's port can be taken by anything."""
-    try:
-        with urllib.request.urlopen(f"{endpoint}/_skiff/status", timeout=2) as reply:
-            status = json.load(reply)
-    except (OSError, ValueError) as exc:
-        return f"{type(exc).__name__}: {exc}"
-    return str(status.get("engine", {}).get("data_dir", "a status without a data dir"))
+    merely accepts is not our server up: a killed server's port can be taken by anything. A
+    server bound beyond loopback wants the status request signed (by the root keys)."""
+    url = f"{endpoint}/_skiff/status"
+    request = urllib.request.Request(url)
+    for attempt in ("local", "signed"):
+        if attempt == "signed":
+            signed = AWSRequest(method="GET", url=url, data=b"")
+            SigV4Auth(Credentials(access_key, secret_key), "skiff", "us-east-1").add_auth(signed)
+            request = urllib.request.Request(url, headers={k: str(v) for k, v in signed.headers.items()})
+        try:
+            with urllib.request.urlopen(request, timeout=2) as reply:
+                status = json.load(reply)
+            return str(status.get("engine", {}).get("data_dir", "a status without a data dir"))
+        except urllib.error.HTTPError as exc:
+            if exc.code != 401:
+                return f"HTTP {exc.code} for {url}"
+        except (OSError, ValueError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+    return f"HTTP 401 for {url}, signed or not"
 
 
 @pytest.fixture(scope="session", autouse=True)
