@@ -59,22 +59,27 @@ def activities(plane: ControlPlane) -> list[dict[str, Any]]:
     return records.activities_of(plane.store, SCOPE.account, SCOPE.region, "ecs")
 
 
-def test_target_tracking_scales_out_then_in_with_cooldowns(plane: ControlPlane) -> None:
-    aas, resource = setup(plane, desired=1, minimum=1, maximum=4)
-    reply = aas.policies.put(
+def put_cpu_tracking(aas: Any, resource: str, name: str, **config: int) -> dict[str, Any]:
+    """A target tracking policy on the service's average CPU, target 50%."""
+    reply: dict[str, Any] = aas.policies.put(
         SCOPE,
         {
-            "PolicyName": "cpu50",
+            "PolicyName": name,
             **target(resource),
             "PolicyType": "TargetTrackingScaling",
             "TargetTrackingScalingPolicyConfiguration": {
                 "TargetValue": 50.0,
-                "ScaleOutCooldown": 60,
-                "ScaleInCooldown": 120,
+                **config,
                 "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
             },
         },
     )
+    return reply
+
+
+def test_target_tracking_scales_out_then_in_with_cooldowns(plane: ControlPlane) -> None:
+    aas, resource = setup(plane, desired=1, minimum=1, maximum=4)
+    reply = put_cpu_tracking(aas, resource, "cpu50", ScaleOutCooldown=60, ScaleInCooldown=120)
     high = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmHigh-" in a["AlarmName"])
     low = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmLow-" in a["AlarmName"])
     stored = alarms.load_alarm(plane.store, SCOPE.account, SCOPE.region, high)
@@ -211,18 +216,7 @@ def _resource(resource: str) -> Any:
 def test_suspended_scale_out_does_nothing(plane: ControlPlane) -> None:
     aas, resource = setup(plane, desired=1, minimum=1, maximum=10)
     aas.targets.register(SCOPE, {**target(resource), "SuspendedState": {"DynamicScalingOutSuspended": True}})
-    reply = aas.policies.put(
-        SCOPE,
-        {
-            "PolicyName": "cpu",
-            **target(resource),
-            "PolicyType": "TargetTrackingScaling",
-            "TargetTrackingScalingPolicyConfiguration": {
-                "TargetValue": 50.0,
-                "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
-            },
-        },
-    )
+    reply = put_cpu_tracking(aas, resource, "cpu")
     high = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmHigh-" in a["AlarmName"])
     evaluate(plane, high, 100.0, T0)
     AutoScalingController(plane.store, EcsCapacity(plane.ecs.services)).run_once(T0)
@@ -282,18 +276,7 @@ def test_suspended_scale_in_and_scheduled_scaling_do_nothing(plane: ControlPlane
             "SuspendedState": {"DynamicScalingInSuspended": True, "ScheduledScalingSuspended": True},
         },
     )
-    reply = aas.policies.put(
-        SCOPE,
-        {
-            "PolicyName": "cpu",
-            **target(resource),
-            "PolicyType": "TargetTrackingScaling",
-            "TargetTrackingScalingPolicyConfiguration": {
-                "TargetValue": 50.0,
-                "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
-            },
-        },
-    )
+    reply = put_cpu_tracking(aas, resource, "cpu")
     low = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmLow-" in a["AlarmName"])
     when = (records.now() + dt.timedelta(minutes=1)).replace(microsecond=0)
     aas.scheduled.put(
@@ -423,19 +406,7 @@ def test_a_scheduled_minimum_above_the_maximum_fails_and_changes_nothing(plane: 
 
 def test_a_larger_scale_out_happens_inside_the_scale_out_cooldown(plane: ControlPlane) -> None:
     aas, resource = setup(plane, desired=1, minimum=1, maximum=10)
-    reply = aas.policies.put(
-        SCOPE,
-        {
-            "PolicyName": "cpu",
-            **target(resource),
-            "PolicyType": "TargetTrackingScaling",
-            "TargetTrackingScalingPolicyConfiguration": {
-                "TargetValue": 50.0,
-                "ScaleOutCooldown": 300,
-                "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
-            },
-        },
-    )
+    reply = put_cpu_tracking(aas, resource, "cpu", ScaleOutCooldown=300)
     high = next(a["AlarmName"] for a in reply["Alarms"] if "-AlarmHigh-" in a["AlarmName"])
     controller = AutoScalingController(plane.store, EcsCapacity(plane.ecs.services))
     steps = [(0, 90.0, 2), (60, 95.0, 2), (120, 160.0, 4), (180, 190.0, 4), (240, 260.0, 6)]
