@@ -24,6 +24,8 @@ log = logging.getLogger("skiff.net.pause")
 PAUSE_IMAGE = "skiff/pause:latest"
 POOL_SIZE = 2
 REFILL_DELAY = 0.5  # seconds between handing out a pause container and preparing the next
+ADDRESS_ATTEMPTS = 5  # addresses tried when other servers on the host take them as we choose
+ADDRESS_IN_USE = "address already in use"  # Docker's IPAM, lower-cased
 
 
 @dataclass
@@ -38,6 +40,15 @@ class PauseHandle:
 
 class PauseError(Exception):
     pass
+
+
+class AddressTaken(Exception):
+    """Docker refused the address chosen: another server's container took it meanwhile."""
+
+    def __init__(self, subnet_id: str, ip: str) -> None:
+        super().__init__(f"{ip} in {subnet_id} is in use")
+        self.subnet_id = subnet_id
+        self.ip = ip
 
 
 def private_dns_name(ip: str, region: str) -> str:
@@ -102,12 +113,33 @@ class PausePool:
         self._refills[subnet_id] = asyncio.get_running_loop().create_task(refill())
 
     async def _create(self, subnet: dict[str, Any], region: str) -> PauseHandle:
+        """A started pause container at the lowest free address. The Docker network of a subnet's
+        CIDR is shared by every skiff server on the host: another may take the address between
+        our look and our start ("Address already in use"); then the next free one is tried."""
         network = await self.bridges.ensure(subnet)
+        taken: set[str] = set()
+        for _ in range(ADDRESS_ATTEMPTS):
+            try:
+                return await self._create_at(network, subnet, region, taken)
+            except AddressTaken as exc:
+                log.info(
+                    "pause container for %s: %s was taken meanwhile, trying another", exc.subnet_id, exc.ip
+                )
+                taken.add(exc.ip)
+        raise PauseError(
+            f"pause container for {subnet['SubnetId']}: {ADDRESS_ATTEMPTS} addresses were taken by others "
+            "as they were chosen"
+        )
+
+    async def _create_at(
+        self, network: str, subnet: dict[str, Any], region: str, taken: set[str]
+    ) -> PauseHandle:
         subnet_id = subnet["SubnetId"]
         lock = self._locks.setdefault(subnet_id, asyncio.Lock())
         async with lock:  # one address choice at a time per subnet; creations then run in parallel
-            ip = await self._free_address(network, subnet["CidrBlock"])
+            ip = await self._free_address(network, subnet["CidrBlock"], taken)
             self._reserved.add(ip)
+        container_id = None
         try:
             host, domain = private_dns_name(ip, region).split(".", 1)
             gateway = gateway_of(subnet["CidrBlock"])
@@ -133,6 +165,10 @@ class PausePool:
                 await self.docker.start_container(container_id)
                 info = await self.docker.inspect_container(container_id)
             except DockerError as exc:
+                if container_id is not None:  # created, not started: it would hold its name and labels
+                    await self.release(container_id)
+                if ADDRESS_IN_USE in exc.message.lower():
+                    raise AddressTaken(subnet_id, ip) from exc
                 raise PauseError(f"pause container for {subnet_id}: {exc.message}") from exc
         finally:
             self._reserved.discard(ip)  # started (Docker now shows it) or failed
@@ -144,8 +180,8 @@ class PausePool:
         mac = endpoint.get("MacAddress", "")
         return PauseHandle(container_id, subnet_id, network, endpoint["IPAddress"], mac, f"{host}.{domain}")
 
-    async def _free_address(self, network: str, cidr: str) -> str:
-        """The lowest address no container holds, past the ones a VPC subnet reserves."""
+    async def _free_address(self, network: str, cidr: str, taken: set[str]) -> str:
+        """The lowest address no container holds (nor `taken`), past the ones a VPC subnet reserves."""
         info = await self.docker.inspect_network(network) or {}
         used = {
             str(endpoint.get("IPv4Address", "")).split("/", 1)[0]
@@ -154,7 +190,7 @@ class PausePool:
         hosts = list(ipaddress.ip_network(cidr, strict=False).hosts())
         usable = hosts[3:] if len(hosts) > 8 else hosts[1:]  # .1 router, .2 DNS, .3 reserved by the VPC
         for address in usable:
-            if str(address) not in used and str(address) not in self._reserved:
+            if str(address) not in used | taken and str(address) not in self._reserved:
                 return str(address)
         raise PauseError(f"subnet {cidr} has no free address")
 
