@@ -2,7 +2,7 @@
 # `make test` does the same set-up, then lint, type checks and every test.
 PY := .venv/bin/python
 export SKIFF_DATA_DIR ?= $(HOME)/.skiff
-# make test TEST_WORKERS=2: e2e modules on one xdist worker, the rest on the other (tests/conftest.py); off by default (tasks of two servers at once clashed)
+# make test TEST_WORKERS=2: e2e modules on one xdist worker, the rest on the other (tests/conftest.py); off by default (not run at length since pause addresses are retried across servers)
 TEST_WORKERS ?= 0
 
 .PHONY: setup run test lint typecheck unit api bench clean
