@@ -198,7 +198,11 @@ def time_startup_steps(app: web.Application) -> None:
         async def run(application: web.Application) -> None:
             began = time.monotonic()
             running = asyncio.ensure_future(step(application))
-            done, _ = await asyncio.wait({running}, timeout=SLOW_STARTUP_STEP_SECONDS)
+            try:
+                done, _ = await asyncio.wait({running}, timeout=SLOW_STARTUP_STEP_SECONDS)
+            except asyncio.CancelledError:  # asyncio.wait leaves the step running: stop it too
+                running.cancel()
+                raise
             if not done:
                 log.warning("start-up: %s is still running after %g s", name, SLOW_STARTUP_STEP_SECONDS)
                 await running

@@ -4,6 +4,7 @@ which step it waits in; fast steps say nothing and a failing step still fails th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import pytest
@@ -61,3 +62,24 @@ def test_a_failing_step_fails_the_start(monkeypatch: pytest.MonkeyPatch) -> None
         asyncio.run(run_steps(app_with(broken)))
     with pytest.raises(RuntimeError, match="late"):
         asyncio.run(run_steps(app_with(broken_late)))
+
+
+def test_a_start_cancelled_while_a_step_runs_cancels_the_step() -> None:
+    finished: list[str] = []
+
+    async def waits_forever(_: web.Application) -> None:
+        await asyncio.sleep(60)
+        finished.append("step")
+
+    async def start_then_cancel() -> bool:
+        app = app_with(waits_forever)
+        starting = asyncio.ensure_future(run_steps(app))
+        await asyncio.sleep(0.05)
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+        await asyncio.sleep(0)
+        return all(t.done() for t in asyncio.all_tasks() if t is not asyncio.current_task())
+
+    assert asyncio.run(start_then_cancel()), "the step kept running after the start was cancelled"
+    assert finished == []
