@@ -59,6 +59,23 @@ def activities(plane: ControlPlane) -> list[dict[str, Any]]:
     return records.activities_of(plane.store, SCOPE.account, SCOPE.region, "ecs")
 
 
+def depth_alarm(name: str, policy_arn: str, evaluation_periods: int, threshold: float) -> alarms.Alarm:
+    """A custom metric alarm (App/Depth above `threshold`, one-minute Average) acting on a policy."""
+    return alarms.Alarm(
+        account=SCOPE.account,
+        region=SCOPE.region,
+        name=name,
+        comparison_operator="GreaterThanThreshold",
+        evaluation_periods=evaluation_periods,
+        threshold=threshold,
+        namespace="App",
+        metric_name="Depth",
+        statistic="Average",
+        period=60,
+        alarm_actions=[policy_arn],
+    )
+
+
 def put_cpu_tracking(aas: Any, resource: str, name: str, **config: int) -> dict[str, Any]:
     """A target tracking policy on the service's average CPU, target 50%."""
     reply: dict[str, Any] = aas.policies.put(
@@ -170,22 +187,7 @@ def test_step_policy_on_a_custom_alarm(plane: ControlPlane) -> None:
             },
         },
     )["PolicyARN"]
-    alarms.put_alarm(
-        plane.store,
-        alarms.Alarm(
-            account=SCOPE.account,
-            region=SCOPE.region,
-            name="queue-deep",
-            comparison_operator="GreaterThanThreshold",
-            evaluation_periods=1,
-            threshold=50.0,
-            namespace="App",
-            metric_name="Depth",
-            statistic="Average",
-            period=60,
-            alarm_actions=[arn],
-        ),
-    )
+    alarms.put_alarm(plane.store, depth_alarm("queue-deep", arn, evaluation_periods=1, threshold=50.0))
     controller = AutoScalingController(plane.store, EcsCapacity(plane.ecs.services))
     evaluate(plane, "queue-deep", 65.0, T0)  # 15 over the threshold: the +3 step
     controller.run_once(T0)
@@ -325,19 +327,7 @@ def test_step_breach_follows_the_metric_aggregation_type(
     arn = aas.policies.put(
         SCOPE, {"PolicyName": "agg", **target(resource), "StepScalingPolicyConfiguration": config}
     )["PolicyARN"]
-    alarm = alarms.Alarm(
-        account=SCOPE.account,
-        region=SCOPE.region,
-        name="three-minutes",
-        comparison_operator="GreaterThanThreshold",
-        evaluation_periods=3,
-        threshold=10.0,
-        namespace="App",
-        metric_name="Depth",
-        statistic="Average",
-        period=60,
-        alarm_actions=[arn],
-    )
+    alarm = depth_alarm("three-minutes", arn, evaluation_periods=3, threshold=10.0)
     alarms.put_alarm(plane.store, alarm)
     key = metrics.MetricKey.of(SCOPE.account, SCOPE.region, "App", "Depth", [])
     for minutes_ago, value in ((3, 25.0), (2, 65.0), (1, 35.0)):  # breaches 15, 55, 25: mean 31.7
