@@ -181,6 +181,19 @@ def _sweep_chains() -> None:
             run_coroutine(sweep_abandoned())
 
 
+def client_at(endpoint: str, service: str, region: str = "us-east-1", **config: Any) -> Any:
+    """A boto3 client of `service` at `endpoint` with the root test keys, one attempt per call
+    (a retry would hide a failure)."""
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=BotoConfig(retries={"max_attempts": 1}, **config),
+    )
+
+
 @pytest.fixture(scope="session")
 def skiff_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SkiffServer]:
     server = start_server(tmp_path_factory.mktemp("skiff-data"))
@@ -203,14 +216,7 @@ def endpoint(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def client_factory(endpoint: str) -> Callable[..., Any]:
     def make(service: str, region: str = "us-east-1", **config: Any) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=endpoint,
-            region_name=region,
-            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            config=BotoConfig(retries={"max_attempts": 1}, **config),
-        )
+        return client_at(endpoint, service, region, **config)
 
     return make
 

@@ -23,14 +23,12 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import boto3
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
 from skiff.lb.supervisor import Supervisor
 from skiff.lb.task_access import TaskAccess
 from skiff.net.hosts import HostsFile
-from tests.conftest import CREDENTIALS, SkiffServer, run_coroutine, start_server
+from tests.conftest import SkiffServer, client_at, run_coroutine, start_server
 
 IMAGE = "busybox:latest"
 PAUSE_IMAGE = "skiff/pause:latest"
@@ -375,14 +373,7 @@ def start_e2e_server(data_dir: Path, port: int | None = None) -> SkiffServer:
 
 
 def boto_client(endpoint: str, service: str, region: str = "us-east-1") -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=BotoConfig(retries={"max_attempts": 1}),
-    )
+    return client_at(endpoint, service, region)
 
 
 def default_subnets(ec2: Any) -> list[dict[str, Any]]:

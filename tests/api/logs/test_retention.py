@@ -8,10 +8,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
-from tests.conftest import CREDENTIALS, SkiffServer, start_server
+from tests.conftest import SkiffServer, client_at, start_server
 
 DAY = 86_400_000
 
@@ -32,13 +31,7 @@ def messages(logs: Any, group: str, stream: str) -> list[str]:
 
 
 def test_events_older_than_the_retention_disappear(sweeping_server: SkiffServer) -> None:
-    logs = boto3.client(
-        "logs",
-        endpoint_url=sweeping_server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    logs = client_at(sweeping_server.endpoint, "logs")
     now = int(time.time() * 1000)
     for group in ("/kept/all", "/kept/week"):
         logs.create_log_group(logGroupName=group)

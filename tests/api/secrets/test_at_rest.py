@@ -14,12 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
-from tests.conftest import CREDENTIALS, SkiffServer, start_server
+from tests.conftest import SkiffServer, client_at, start_server
 
 
 def plaintext(kind: str) -> str:
@@ -56,14 +54,7 @@ def server(tmp_path: Path) -> Iterator[SkiffServer]:
 
 
 def client(server: SkiffServer, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        config=BotoConfig(retries={"max_attempts": 1}),
-    )
+    return client_at(server.endpoint, service)
 
 
 def test_no_plaintext_in_the_data_dir_or_the_log(server: SkiffServer) -> None:
