@@ -39,14 +39,17 @@ class PatternError(ValueError):
         self.aws = aws
 
 
+def invalid_term(term: str) -> PatternError:
+    """AWS's refusal of a term with characters it does not take there."""
+    text = f"Invalid character(s) in term '{term}'"
+    return PatternError(text, text)
+
+
 def _regex(body: str) -> re.Pattern[str]:
     """A `%regex%` term's expression, within what CloudWatch Logs accepts."""
     refused = _REGEX_REFUSED.search(body)
     if refused is not None:
-        raise PatternError(
-            f"Invalid character(s) in term '{refused.group()}'",
-            f"Invalid character(s) in term '{refused.group()}'",
-        )
+        raise invalid_term(refused.group())
     try:
         return re.compile(body)
     except re.error as exc:
@@ -87,8 +90,7 @@ def _term_pattern(text: str) -> Predicate:
             if plain is not None:
                 refused = _UNQUOTED_REFUSED.search(plain)
                 if refused is not None:  # AWS: such terms go in double quotes
-                    text_of = f"Invalid character(s) in term '{refused.group()}'"
-                    raise PatternError(text_of, text_of)
+                    raise invalid_term(refused.group())
             needle = quoted.replace('\\"', '"') if quoted is not None else plain
             if not needle.strip():
                 continue  # `" "` (or `""`) matches every event
@@ -247,9 +249,7 @@ class _JsonParser:
         selector = token
         if '"' in selector:  # `$."detail-type"`: AWS names the term up to the quote
             term = selector[: selector.index('"') + 1]
-            raise PatternError(
-                f"Invalid character(s) in term '{term}'", f"Invalid character(s) in term '{term}'"
-            )
+            raise invalid_term(term)
         op = self.take()
         if op.upper() == "IS":
             word = self.take().upper()
